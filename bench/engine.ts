@@ -1,0 +1,89 @@
+// npm run bench -- engine [--threads N] [--steps N]
+// Reference transformer (vocab 2048, d 128, 4 heads, 2 layers, FFN 512 tanh-GELU, learned
+// positions 64, untied head), batch 64 × 48, Adam lr 1e-3, token cross-entropy.
+// Prints medians over >= 10 steps after 2 warm-ups; last line is one JSON object.
+import { adam, manualSeed, noGrad, randint, setNumThreads, getNumThreads, tidy, keep } from '../src/engine/index.js';
+import { REFERENCE_CONFIG, Transformer, selectCache, type KVCache } from '../src/model/transformer.js';
+import { median, peakRssMb, timeMs } from './timing.js';
+
+export function runEngineBench(args: Map<string, string>): Record<string, number> {
+  const threads = Number(args.get('threads') ?? defaultThreads());
+  const steps = Math.max(10, Number(args.get('steps') ?? 10));
+  setNumThreads(threads);
+  manualSeed(0);
+  const model = new Transformer(REFERENCE_CONFIG);
+  const opt = adam(model.parameters(), { lr: 1e-3 });
+  const [B, T, V] = [64, 48, REFERENCE_CONFIG.vocabSize];
+  const x = keep(randint(V, [B, T]));
+  const y = keep(randint(V, [B, T]));
+
+  const trainStep = () =>
+    tidy(() => {
+      opt.zeroGrad();
+      const { logits } = model.forward(x);
+      const loss = logits.view([B * T, V]).crossEntropy(y.view([B * T]));
+      loss.backward();
+      opt.step();
+      return loss.item();
+    });
+  const forward = () =>
+    tidy(() =>
+      noGrad(() => {
+        const { logits } = model.forward(x);
+        return logits.view([B * T, V]).crossEntropy(y.view([B * T])).item();
+      }),
+    );
+
+  // decode: 640 sequences with 20 cached positions, one new token each
+  const N = 640;
+  const prompt = keep(randint(V, [N, 20]));
+  const next = keep(randint(V, [N, 1]));
+  const cache: KVCache = noGrad(() => {
+    const c = model.forward(prompt, { useCache: true }).cache!;
+    c.layers.forEach((l) => (keep(l.k), keep(l.v)));
+    return c;
+  });
+  const beamOrder = keep(randint(N, [N]));
+  const decodeStep = () =>
+    tidy(() =>
+      noGrad(() => {
+        const { logits } = model.forward(next, { cache });
+        // the reorder a beam search does after choosing its beams, counted in the step
+        const reordered = selectCache({ layers: cache.layers, length: cache.length }, beamOrder);
+        return [logits.logSoftmax(-1).shape[0], reordered.length];
+      }),
+    );
+
+  const measure = (fn: () => unknown) => {
+    for (let i = 0; i < 2; i++) fn();
+    const ts: number[] = [];
+    for (let i = 0; i < steps; i++) ts.push(timeMs(fn));
+    return median(ts);
+  };
+  model.train();
+  const train_step_ms = measure(trainStep);
+  model.eval();
+  const forward_ms = measure(forward);
+  const decode_step_ms = measure(decodeStep);
+  const result = {
+    train_step_ms: round(train_step_ms),
+    forward_ms: round(forward_ms),
+    decode_step_ms: round(decode_step_ms),
+    rss_mb: round(peakRssMb()),
+    threads: getNumThreads(),
+  };
+  console.log(`reference transformer: ${model.numParameters().toLocaleString()} parameters, batch ${B}x${T}`);
+  console.log(`train step   ${result.train_step_ms} ms (median of ${steps})`);
+  console.log(`forward      ${result.forward_ms} ms`);
+  console.log(`decode step  ${result.decode_step_ms} ms (640 sequences, cache 20)`);
+  console.log(`peak RSS     ${result.rss_mb} MB, threads ${result.threads}`);
+  return result;
+}
+
+function round(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+function defaultThreads(): number {
+  return Number(process.env.GENREC_THREADS ?? 0) || getNumThreads();
+}
