@@ -40,6 +40,7 @@ Model (parameter names and shapes, in ``named_parameters()`` order):
 import argparse
 import json
 import math
+import os
 import re
 import resource
 import statistics
@@ -165,9 +166,25 @@ def loss_fn(logits, targets):
 
 
 def blas_info():
-    """BLAS backend torch was built against (e.g. 'generic' = libblas.so.3)."""
+    """BLAS actually in use.
+
+    Debian's torch is built with BLAS_INFO=generic and calls whatever
+    libblas.so.3 the system alternative points to (netlib reference BLAS,
+    OpenBLAS, ...), which changes timings by an order of magnitude, so report
+    the resolved file of the loaded library.
+    """
     m = re.search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
-    return m.group(1) if m else "unknown"
+    build = m.group(1) if m else "unknown"
+    loaded = set()
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.split()[-1]
+                if "blas" in os.path.basename(path).lower():
+                    loaded.add(os.path.realpath(path))
+    except OSError:
+        pass
+    return build + ":" + ",".join(sorted(loaded)) if loaded else build
 
 
 def median_ms(fn, warmup, reps):
@@ -228,7 +245,7 @@ def main(argv):
 
     model.train()
     first_loss = train_step().item()  # also reported: ~ln(2048) = 7.62
-    train_ms, _ = median_ms(train_step, args.warmup, args.reps)
+    train_ms, train_s = median_ms(train_step, args.warmup, args.reps)
 
     # (b) forward + loss without autograd.
     def forward_only():
@@ -237,7 +254,7 @@ def main(argv):
             return loss_fn(logits, targets)
 
     model.eval()
-    forward_ms, _ = median_ms(forward_only, args.warmup, args.reps)
+    forward_ms, forward_s = median_ms(forward_only, args.warmup, args.reps)
     eval_loss = forward_only().item()
 
     # (c) one KV-cache decode step from a 20-token cache.  The prefill is
@@ -251,7 +268,7 @@ def main(argv):
             logits, caches = model(next_tok, prefix_caches)
             return logits[:, -1, :], caches
 
-    decode_ms, _ = median_ms(decode_step, args.warmup, args.reps)
+    decode_ms, decode_s = median_ms(decode_step, args.warmup, args.reps)
 
     # Correctness check (untimed): decode logits vs a full 21-token recompute.
     with torch.no_grad():
@@ -273,9 +290,12 @@ def main(argv):
           f"eval loss after {args.warmup + args.reps + 1} steps "
           f"{eval_loss:.4f}")
     print(f"(a) train step   median {train_ms:9.3f} ms  "
+          f"min {min(train_s):9.3f} ms  "
           f"({args.reps} reps after {args.warmup} warm-ups)")
-    print(f"(b) forward+loss median {forward_ms:9.3f} ms")
+    print(f"(b) forward+loss median {forward_ms:9.3f} ms  "
+          f"min {min(forward_s):9.3f} ms")
     print(f"(c) decode step  median {decode_ms:9.3f} ms  "
+          f"min {min(decode_s):9.3f} ms  "
           f"({DECODE_BATCH} seqs, cache {DECODE_PREFIX} -> {cache_len})")
     print(f"KV-cache check: max |decode - recompute| = {max_diff:.3e} "
           f"({'OK' if kv_ok else 'FAIL'}, tol 1e-5)")

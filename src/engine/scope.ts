@@ -82,6 +82,7 @@ export function tidy<T>(fn: () => T): T {
   }
   stack.pop();
   if (result instanceof Promise) {
+    close(scope, undefined);
     throw new Error('tidy: fn returned a Promise; use tidyAsync for async work');
   }
   close(scope, result);

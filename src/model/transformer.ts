@@ -7,7 +7,7 @@
 // `forward` handles both a full pass (prefill, training) and incremental decoding: pass the
 // cache returned by the previous call and only the new positions. `keyPadding` masks padded
 // (left-pad) positions out of attention.
-import { arange, cat, Embedding, LayerNorm, Linear, Module, type Tensor } from '../engine/index.js';
+import { arange, cat, Embedding, LayerNorm, Linear, Module, type DType, type Tensor } from '../engine/index.js';
 
 export interface TransformerConfig {
   vocabSize: number;
@@ -17,6 +17,8 @@ export interface TransformerConfig {
   dFF: number;
   maxPositions: number;
   dropout: number;
+  /** Parameter dtype (float32 by default; float64 for gradient checks). */
+  dtype?: DType;
 }
 
 /** Per-layer keys and values, each [N, heads, S, headDim]. */
@@ -31,10 +33,12 @@ export interface ForwardOptions {
   keyPadding?: Tensor;
   /** Return the cache (with the new positions appended). */
   useCache?: boolean;
+  /** Compute logits only for positions >= this index (hidden states are returned for all). */
+  logitsFrom?: number;
 }
 
 export interface ForwardResult {
-  /** [N, T, vocab] */
+  /** [N, T - logitsFrom, vocab] */
   logits: Tensor;
   /** [N, T, dModel] final hidden states (after the final LayerNorm). */
   hidden: Tensor;
@@ -50,26 +54,23 @@ export class SelfAttention extends Module {
     readonly dModel: number,
     readonly nHeads: number,
     readonly dropout: number,
+    dtype: DType = 'float32',
   ) {
     super();
     if (dModel % nHeads !== 0) throw new Error(`dModel ${dModel} is not divisible by nHeads ${nHeads}`);
-    this.qkv = this.child('qkv', new Linear(dModel, 3 * dModel));
-    this.proj = this.child('proj', new Linear(dModel, dModel));
+    this.qkv = this.child('qkv', new Linear(dModel, 3 * dModel, { dtype }));
+    this.proj = this.child('proj', new Linear(dModel, dModel, { dtype }));
   }
-  /** x [N, T, D], bias [N or 1, 1, T, S] additive mask; past: cached k/v. */
-  forward(x: Tensor, bias: Tensor, past?: { k: Tensor; v: Tensor }): { y: Tensor; k: Tensor; v: Tensor } {
+  /** x [N, T, D], bias [N or 1, 1, T, S] additive mask (null: every key visible); past: cached k/v. */
+  forward(x: Tensor, bias: Tensor | null, past?: { k: Tensor; v: Tensor }): { y: Tensor; k: Tensor; v: Tensor } {
     const [n, t] = x.shape;
     const hd = this.dModel / this.nHeads;
     const qkv = this.qkv.forward(x).view([n, t, 3, this.nHeads, hd]).permute([2, 0, 3, 1, 4]); // [3, N, H, T, hd]
     const [q, kNew, vNew] = qkv.unbind(0);
     const k = past ? cat([past.k, kNew], 2) : kNew;
     const v = past ? cat([past.v, vNew], 2) : vNew;
-    const att = q
-      .matmul(k.transpose(-2, -1))
-      .mul(1 / Math.sqrt(hd))
-      .add(bias)
-      .softmax(-1)
-      .dropout(this.dropout, this.training);
+    const scores = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(hd));
+    const att = (bias ? scores.add(bias) : scores).softmax(-1).dropout(this.dropout, this.training);
     const y = att.matmul(v).transpose(1, 2).reshape([n, t, this.dModel]);
     return { y: this.proj.forward(y).dropout(this.dropout, this.training), k, v };
   }
@@ -83,13 +84,14 @@ export class Block extends Module {
   readonly out: Linear;
   constructor(readonly cfg: TransformerConfig) {
     super();
-    this.ln1 = this.child('ln1', new LayerNorm(cfg.dModel));
-    this.attn = this.child('attn', new SelfAttention(cfg.dModel, cfg.nHeads, cfg.dropout));
-    this.ln2 = this.child('ln2', new LayerNorm(cfg.dModel));
-    this.fc = this.child('fc', new Linear(cfg.dModel, cfg.dFF));
-    this.out = this.child('out', new Linear(cfg.dFF, cfg.dModel));
+    const dtype = cfg.dtype ?? 'float32';
+    this.ln1 = this.child('ln1', new LayerNorm(cfg.dModel, 1e-5, dtype));
+    this.attn = this.child('attn', new SelfAttention(cfg.dModel, cfg.nHeads, cfg.dropout, dtype));
+    this.ln2 = this.child('ln2', new LayerNorm(cfg.dModel, 1e-5, dtype));
+    this.fc = this.child('fc', new Linear(cfg.dModel, cfg.dFF, { dtype }));
+    this.out = this.child('out', new Linear(cfg.dFF, cfg.dModel, { dtype }));
   }
-  forward(x: Tensor, bias: Tensor, past?: { k: Tensor; v: Tensor }): { x: Tensor; k: Tensor; v: Tensor } {
+  forward(x: Tensor, bias: Tensor | null, past?: { k: Tensor; v: Tensor }): { x: Tensor; k: Tensor; v: Tensor } {
     const a = this.attn.forward(this.ln1.forward(x), bias, past);
     const h = x.add(a.y);
     const f = this.out.forward(this.fc.forward(this.ln2.forward(h)).gelu('tanh')).dropout(this.cfg.dropout, this.training);
@@ -105,12 +107,13 @@ export class Transformer extends Module {
   readonly head: Linear;
   constructor(readonly cfg: TransformerConfig) {
     super();
-    this.tokEmb = this.child('tok_emb', new Embedding(cfg.vocabSize, cfg.dModel));
-    this.posEmb = this.child('pos_emb', new Embedding(cfg.maxPositions, cfg.dModel));
+    const dtype = cfg.dtype ?? 'float32';
+    this.tokEmb = this.child('tok_emb', new Embedding(cfg.vocabSize, cfg.dModel, { dtype }));
+    this.posEmb = this.child('pos_emb', new Embedding(cfg.maxPositions, cfg.dModel, { dtype }));
     this.blocks = [];
     for (let i = 0; i < cfg.nLayers; i++) this.blocks.push(this.child(`blocks.${i}`, new Block(cfg)));
-    this.lnF = this.child('ln_f', new LayerNorm(cfg.dModel));
-    this.head = this.child('head', new Linear(cfg.dModel, cfg.vocabSize, { bias: false }));
+    this.lnF = this.child('ln_f', new LayerNorm(cfg.dModel, 1e-5, dtype));
+    this.head = this.child('head', new Linear(cfg.dModel, cfg.vocabSize, { bias: false, dtype }));
   }
 
   /** Token embeddings for int64 token ids [N, T] → [N, T, D]. */
@@ -126,7 +129,7 @@ export class Transformer extends Module {
     let masked = kpos.gt(qpos); // [T, S] true = future
     if (keyPadding) masked = masked.unsqueeze(0).logicalOr(keyPadding.unsqueeze(1)).unsqueeze(1); // [N,1,T,S]
     else masked = masked.unsqueeze(0).unsqueeze(0);
-    return masked.to('float32').mul(NEG);
+    return masked.to(this.cfg.dtype ?? 'float32').mul(NEG);
   }
 
   /** input: token ids [N, T] (int64) or embeddings [N, T, D]. */
@@ -138,7 +141,8 @@ export class Transformer extends Module {
       throw new Error(`sequence of ${past + t} positions exceeds maxPositions ${this.cfg.maxPositions}`);
     }
     let x = x0.add(this.posEmb.forward(arange(t).add(past))).dropout(this.cfg.dropout, this.training);
-    const bias = this.attentionBias(t, past, opts.keyPadding);
+    // a single new query without padding sees every cached key: no mask needed
+    const bias = t === 1 && !opts.keyPadding ? null : this.attentionBias(t, past, opts.keyPadding);
     const layers: { k: Tensor; v: Tensor }[] = [];
     this.blocks.forEach((b, i) => {
       const r = b.forward(x, bias, opts.cache?.layers[i]);
@@ -146,7 +150,8 @@ export class Transformer extends Module {
       layers.push({ k: r.k, v: r.v });
     });
     const hidden = this.lnF.forward(x);
-    const logits = this.head.forward(hidden);
+    const from = opts.logitsFrom ?? 0;
+    const logits = this.head.forward(from > 0 ? hidden.slice(1, from) : hidden);
     const res: ForwardResult = { logits, hidden };
     if (opts.useCache || opts.cache) res.cache = { layers, length: past + t };
     return res;

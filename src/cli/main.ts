@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+// genrec command line: a thin shell over the library API (src/pipeline).
+//
+//   genrec demo                         train the tiny preset on the embedded data set, print metrics
+//   genrec train [--config f.json] [--section.key value ...]
+//   genrec eval --run DIR [--split test|valid] [--eval.beamWidth 10]
+//   genrec recommend --run DIR --history "<raw id>,<raw id>,..." [--k 10]
+//   genrec prepare [--dataset spec] [--ids.vocabSize N]     data + identifier statistics
+//   genrec config                       every configuration key with its default and documentation
+import { RunConfigDef, resolveRunConfig, type RunConfig } from '../pipeline/config.js';
+import { runExperiment, loadRun, evalSettings } from '../pipeline/run.js';
+import { loadDatasetFromSpec } from '../pipeline/dataset.js';
+import { evaluateModel } from '../pipeline/evaluate.js';
+import { recommend } from '../pipeline/recommend.js';
+import { applyThreads } from '../pipeline/threads.js';
+import { datasetStats } from '../data/index.js';
+import { buildTitleIdentifier } from '../ids/index.js';
+import { formatConsoleTable } from '../report/table.js';
+
+const USAGE = `usage: genrec <demo|train|eval|recommend|prepare|config> [options]
+  demo                       train the tiny preset on the embedded data set and print a metrics table
+  train   [--config f.json] [--key value ...]   train and evaluate (keys: see 'genrec config')
+  eval    --run DIR [--split test|valid] [--eval.beamWidth B]
+  recommend --run DIR --history "id1,id2,..." [--k 10]
+  prepare [--dataset spec] [--ids.vocabSize N]  data set and identifier statistics
+  config                     all configuration keys, defaults and documentation`;
+
+/** Splits argv into --key value flags (dotted keys allowed) and positional arguments. */
+function parseFlags(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument '${a}' (options are --key value)`);
+    const eq = a.indexOf('=');
+    if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1);
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) out[a.slice(2)] = argv[++i];
+    else out[a.slice(2)] = 'true';
+  }
+  return out;
+}
+
+function take(flags: Record<string, string>, key: string): string | undefined {
+  const v = flags[key];
+  delete flags[key];
+  return v;
+}
+
+function configFrom(flags: Record<string, string>, base: Record<string, unknown> = {}): RunConfig {
+  const layers: { value: unknown; source: string }[] = [{ value: base, source: 'command defaults' }];
+  const file = take(flags, 'config');
+  if (file) layers.push({ value: RunConfigDef.load(file), source: file });
+  layers.push({ value: RunConfigDef.fromFlags(flags, 'command line'), source: 'command line' });
+  return resolveRunConfig(layers);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  const flags = parseFlags(rest);
+  switch (cmd) {
+    case 'demo': {
+      const cfg = configFrom(flags, { preset: 'tiny', dataset: 'embedded:office-mini', out: 'runs/demo' });
+      const r = await runExperiment(cfg, { resume: false });
+      console.log(`\ngenrec demo — ${cfg.dataset}, test set (${r.test.n} users), ${cfg.objective}, tiny preset, beam ${cfg.eval.beamWidth}`);
+      console.log(r.table);
+      console.log(`results: ${r.dir}/results.json`);
+      return;
+    }
+    case 'train': {
+      const resume = take(flags, 'resume') === 'true';
+      const cfg = configFrom(flags);
+      const r = await runExperiment(cfg, { resume });
+      console.log(r.table);
+      console.log(`results: ${r.dir}/results.json`);
+      return;
+    }
+    case 'eval': {
+      const dir = take(flags, 'run');
+      if (!dir) throw new Error('eval: --run DIR is required');
+      const split = take(flags, 'split') ?? 'test';
+      if (split !== 'test' && split !== 'valid') throw new Error(`eval: --split must be test or valid, got '${split}'`);
+      const run = loadRun(dir);
+      const cfg = RunConfigDef.merge(run.config, RunConfigDef.fromFlags(flags, 'command line'), 'command line');
+      applyThreads(cfg.threads);
+      const ds = loadDatasetFromSpec(cfg.dataset);
+      const r = evaluateModel(run.model, ds[split], evalSettings(cfg));
+      const keys = [...cfg.eval.ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]), `invalid@${Math.max(...cfg.eval.ks)}`];
+      console.log(formatConsoleTable([{ split, users: r.n, ...Object.fromEntries(keys.map((k) => [k, r.mean[k]])), 'users/s': r.usersPerSec }], ['split', 'users', ...keys.map((k) => ({ key: k, decimals: 4 })), { key: 'users/s', decimals: 1 }]));
+      return;
+    }
+    case 'recommend': {
+      const dir = take(flags, 'run');
+      const hist = take(flags, 'history');
+      const k = Number(take(flags, 'k') ?? 10);
+      if (!dir || hist === undefined) throw new Error('recommend: --run DIR and --history "id1,id2,..." are required');
+      if (Object.keys(flags).length) throw new Error(`recommend: unknown option --${Object.keys(flags)[0]}`);
+      const run = loadRun(dir);
+      const ds = loadDatasetFromSpec(run.config.dataset);
+      const byRaw = new Map(ds.items.map((it) => [it.rawId, it.index]));
+      const items = hist.split(',').filter((s) => s.trim() !== '').map((raw) => {
+        const i = byRaw.get(raw.trim());
+        if (i === undefined) throw new Error(`recommend: unknown item id '${raw.trim()}'`);
+        return i;
+      });
+      applyThreads(run.config.threads);
+      const [hyps] = recommend(run.model, [items], { beamWidth: Math.max(k, run.config.eval.beamWidth), topK: k, chunkUsers: 1 });
+      console.log(formatConsoleTable(hyps.map((h, r) => ({ rank: r + 1, id: ds.items[h.item].rawId, 'log p': h.logProb, title: ds.items[h.item].title })), ['rank', 'id', { key: 'log p', decimals: 3 }, 'title']));
+      return;
+    }
+    case 'prepare': {
+      const cfg = configFrom(flags);
+      const ds = loadDatasetFromSpec(cfg.dataset);
+      console.log(JSON.stringify({ dataset: ds.name, fingerprint: ds.fingerprint, protocol: ds.protocol, stats: datasetStats(ds), log: ds.log }, null, 2));
+      const ids = buildTitleIdentifier(ds.items, cfg.ids);
+      console.log(JSON.stringify({ identifiers: 'title', vocabSize: ids.vocabSize, ...ids.stats }, null, 2));
+      return;
+    }
+    case 'config':
+      console.log(RunConfigDef.docs());
+      return;
+    default:
+      console.error(USAGE);
+      process.exit(cmd ? 2 : 0);
+  }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  console.error(`genrec: ${e instanceof Error ? e.message : String(e)}`);
+  if (process.env.GENREC_DEBUG && e instanceof Error) console.error(e.stack);
+  process.exit(1);
+});

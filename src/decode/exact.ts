@@ -1,0 +1,309 @@
+/**
+ * Exact top-K decoding: best-first search over the trie.
+ *
+ * Per user, a max-heap holds the frontier: children of expanded prefixes, keyed by their prefix
+ * log-prob (the sum of the model's log-probs along the prefix). Log-probs are ≤ 0, so a prefix's score
+ * bounds the score of every item below it; hence when a finished item (a leaf, reached by EOS) is on
+ * top of the heap, no other item of that user can beat it, and the first K leaves popped are the exact
+ * top-K items by overall probability (ties in arbitrary order).
+ *
+ * Batching. Each round, a user first emits the leaves on top of its heap; then up to `maxPopsPerUser`
+ * non-leaf prefixes are popped per user (round-robin over users, stopping for a user at a leaf, at
+ * most `maxRowsPerRound` in total) and expanded with batched model calls. Correctness does not depend
+ * on the batching: a leaf is only emitted at the start of a round, when every popped prefix of the
+ * previous round has been expanded and its children pushed, so it is ≥ every remaining frontier
+ * prefix of its user. Popping several prefixes per user only risks expanding a prefix best-first
+ * search would never reach (more work, same result).
+ *
+ * States. `advance(state, rows, tokens)` extends rows of ONE previous state, and expanding a prefix
+ * needs its parent's row. Every model call creates a "segment" (its output state); a frontier entry
+ * stores (segment, row) of its parent's expansion. A round groups its popped prefixes by parent
+ * segment and makes one `advance` per distinct segment (usually few: best-first pops mostly recent
+ * prefixes). A segment's state is kept while some frontier entry still refers to it (reference
+ * count) and disposed as soon as none does, including when a user finishes and drops its frontier.
+ *
+ * Cost report: `expansions[u]` counts the model rows evaluated for user u (its root at `start`, plus
+ * one per expanded prefix); scoring every item exhaustively needs `internalNodes` rows per user (every
+ * trie node that has children), which bounds `expansions[u]` since each prefix is expanded at most once.
+ */
+import { noGrad, tidy } from '../engine/index.js';
+import {
+  advanceModel,
+  checkInt,
+  checkUsers,
+  childScores,
+  internalNodeCount,
+  startModel,
+  type StepOutput,
+} from './common.js';
+import type { DecodeInput, Hypothesis } from './types.js';
+
+export interface ExactSettings {
+  /** Items to return per user (fewer if the trie has fewer items). ≥ 1. */
+  topK: number;
+  /** Most prefixes expanded per round over all users (model rows per round, summed over its calls). ≥ 1. */
+  maxRowsPerRound: number;
+  /** Most prefixes popped per user per round (1 = pure best-first per user). ≥ 1. */
+  maxPopsPerUser: number;
+}
+
+export interface ExactResult {
+  /** Per user: the exact top-K items, log-prob descending. */
+  hypotheses: Hypothesis[][];
+  /** Per user: model rows evaluated (root + expanded prefixes). */
+  expansions: Int32Array;
+  /** Trie nodes with children = model rows per user to score every item exhaustively. */
+  internalNodes: number;
+  /** All trie nodes (for reference). */
+  numNodes: number;
+  /** Rounds run and model calls made (start + advances). */
+  rounds: number;
+  modelCalls: number;
+}
+
+const WHERE = 'exactTopK';
+
+export function checkExactSettings(s: ExactSettings): void {
+  checkInt(WHERE, 'topK', s.topK, 1);
+  checkInt(WHERE, 'maxRowsPerRound', s.maxRowsPerRound, 1);
+  checkInt(WHERE, 'maxPopsPerUser', s.maxPopsPerUser, 1);
+}
+
+/** Binary max-heap of frontier prefixes (score, node, parent segment, parent row), in growable typed arrays. */
+class FrontierHeap {
+  size = 0;
+  score = new Float64Array(16);
+  node = new Int32Array(16);
+  seg = new Int32Array(16);
+  row = new Int32Array(16);
+
+  private grow(): void {
+    const cap = this.score.length * 2;
+    const g = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    this.score = g(this.score, (n) => new Float64Array(n));
+    this.node = g(this.node, (n) => new Int32Array(n));
+    this.seg = g(this.seg, (n) => new Int32Array(n));
+    this.row = g(this.row, (n) => new Int32Array(n));
+  }
+  private put(i: number, s: number, n: number, g: number, r: number): void {
+    this.score[i] = s;
+    this.node[i] = n;
+    this.seg[i] = g;
+    this.row[i] = r;
+  }
+  private move(to: number, from: number): void {
+    this.put(to, this.score[from], this.node[from], this.seg[from], this.row[from]);
+  }
+  push(s: number, n: number, g: number, r: number): void {
+    if (this.size === this.score.length) this.grow();
+    let i = this.size++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (this.score[p] >= s) break;
+      this.move(i, p);
+      i = p;
+    }
+    this.put(i, s, n, g, r);
+  }
+  /** Removes the top; read it (index 0) before calling. */
+  pop(): void {
+    const last = --this.size;
+    if (last === 0) return;
+    const s = this.score[last];
+    const n = this.node[last];
+    const g = this.seg[last];
+    const r = this.row[last];
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= last) break;
+      if (c + 1 < last && this.score[c + 1] > this.score[c]) c++;
+      if (this.score[c] <= s) break;
+      this.move(i, c);
+      i = c;
+    }
+    this.put(i, s, n, g, r);
+  }
+}
+
+interface Segment<S> {
+  state: S;
+  refs: number;
+}
+
+/** Exact top-K items per user by best-first search (see module comment). */
+export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): ExactResult {
+  const { model, trie, numUsers: U } = input;
+  checkExactSettings(settings);
+  checkUsers(WHERE, U);
+  const K = settings.topK;
+  const heaps: FrontierHeap[] = Array.from({ length: U }, () => new FrontierHeap());
+  const found: Hypothesis[][] = Array.from({ length: U }, () => []);
+  const expansions = new Int32Array(U);
+  const segments: (Segment<S> | null)[] = [];
+  let rounds = 0;
+  let modelCalls = 0;
+
+  const release = (g: number, count: number): void => {
+    const sg = segments[g];
+    if (sg === null) throw new Error(`${WHERE}: internal error: segment ${g} released twice`);
+    sg.refs -= count;
+    if (sg.refs <= 0) {
+      segments[g] = null;
+      model.dispose(sg.state);
+    }
+  };
+
+  /** Pushes the children of expanded prefixes (rows of `out`), creating segment `g` for their state. */
+  const expand = (out: StepOutput<S>, users: Int32Array, nodes: Int32Array, base: Float64Array): void => {
+    const g = segments.length;
+    segments.push({ state: out.state, refs: 0 });
+    const n = nodes.length;
+    const ch = trie.batchChildren(nodes);
+    const C = ch.width;
+    const lp = out.logProbs;
+    let sc: Float64Array;
+    try {
+      sc = C === 0 ? new Float64Array(0) : tidy(() => childScores(lp, ch, base).toFloat64());
+    } finally {
+      out.logProbs.dispose();
+    }
+    let refs = 0;
+    for (let r = 0; r < n; r++) {
+      const u = users[r];
+      expansions[u]++;
+      const h = heaps[u];
+      for (let c = 0; c < C; c++) {
+        const e = r * C + c;
+        const child = ch.next[e];
+        if (child < 0) break; // padding (rows are left-aligned)
+        const s = sc[e];
+        if (s === -Infinity) continue; // probability 0: never an item of positive probability
+        if (s > base[r] + 1e-6) {
+          throw new Error(`${WHERE}: the model returned a positive log-prob (${s - base[r]}); best-first search needs log-probs ≤ 0`);
+        }
+        if (trie.leafItem[child] >= 0) {
+          h.push(s, child, -1, -1);
+        } else {
+          h.push(s, child, g, r);
+          refs++;
+        }
+      }
+    }
+    const sg = segments[g]!;
+    sg.refs = refs;
+    if (refs === 0) release(g, 0);
+  };
+
+  if (U > 0) {
+    noGrad(() => {
+      const active = new Uint8Array(U).fill(1);
+      let nActive = U;
+      try {
+        const first = startModel(model, U);
+        modelCalls++;
+        expand(first, Int32Array.from({ length: U }, (_, u) => u), new Int32Array(U), new Float64Array(U));
+        let rr = 0; // round-robin start
+        while (nActive > 0) {
+          rounds++;
+          // 1. Emit leaves on top; finish users with K items or an empty frontier.
+          for (let u = 0; u < U; u++) {
+            if (!active[u]) continue;
+            const h = heaps[u];
+            while (h.size > 0 && found[u].length < K && h.seg[0] === -1) {
+              found[u].push({ item: trie.leafItem[h.node[0]], logProb: h.score[0] });
+              h.pop();
+            }
+            if (found[u].length === K || h.size === 0) {
+              finishUser(u);
+              active[u] = 0;
+              nActive--;
+            }
+          }
+          if (nActive === 0) break;
+          // 2. Pop non-leaf prefixes, round-robin, up to the per-user and per-round limits.
+          const pUser: number[] = [];
+          const pNode: number[] = [];
+          const pScore: number[] = [];
+          const pSeg: number[] = [];
+          const pRow: number[] = [];
+          const blocked = new Uint8Array(U);
+          for (let pass = 0; pass < settings.maxPopsPerUser && pUser.length < settings.maxRowsPerRound; pass++) {
+            let any = false;
+            for (let i = 0; i < U && pUser.length < settings.maxRowsPerRound; i++) {
+              const u = (rr + i) % U;
+              if (!active[u] || blocked[u]) continue;
+              const h = heaps[u];
+              if (h.size === 0 || h.seg[0] === -1) {
+                blocked[u] = 1;
+                continue;
+              }
+              pUser.push(u);
+              pNode.push(h.node[0]);
+              pScore.push(h.score[0]);
+              pSeg.push(h.seg[0]);
+              pRow.push(h.row[0]);
+              h.pop();
+              any = true;
+            }
+            if (!any) break;
+          }
+          rr = (rr + 1) % U;
+          // 3. Expand, one advance per distinct parent segment.
+          const order = Array.from({ length: pUser.length }, (_, i) => i).sort((a, b) => pSeg[a] - pSeg[b]);
+          for (let lo = 0; lo < order.length; ) {
+            const g = pSeg[order[lo]];
+            let hi = lo;
+            while (hi < order.length && pSeg[order[hi]] === g) hi++;
+            const idx = order.slice(lo, hi);
+            const rows = Int32Array.from(idx, (i) => pRow[i]);
+            const nodes = Int32Array.from(idx, (i) => pNode[i]);
+            const tokens = Int32Array.from(nodes, (v) => trie.inToken[v]);
+            const sg = segments[g];
+            if (sg === null) throw new Error(`${WHERE}: internal error: segment ${g} already disposed`);
+            const out = advanceModel(model, sg.state, rows, tokens);
+            modelCalls++;
+            release(g, idx.length);
+            expand(
+              out,
+              Int32Array.from(idx, (i) => pUser[i]),
+              nodes,
+              Float64Array.from(idx, (i) => pScore[i]),
+            );
+            lo = hi;
+          }
+        }
+      } finally {
+        for (let g = 0; g < segments.length; g++) {
+          const sg = segments[g];
+          if (sg !== null) {
+            segments[g] = null;
+            model.dispose(sg.state);
+          }
+        }
+      }
+    });
+  }
+
+  /** Drops a finished user's frontier, releasing the segment references it held. */
+  function finishUser(u: number): void {
+    const h = heaps[u];
+    const counts = new Map<number, number>();
+    for (let i = 0; i < h.size; i++) if (h.seg[i] >= 0) counts.set(h.seg[i], (counts.get(h.seg[i]) ?? 0) + 1);
+    h.size = 0;
+    for (const [g, c] of counts) release(g, c);
+  }
+
+  return {
+    hypotheses: found,
+    expansions,
+    internalNodes: internalNodeCount(trie),
+    numNodes: trie.numNodes,
+    rounds,
+    modelCalls,
+  };
+}

@@ -1,0 +1,91 @@
+// The run configuration: every section of a train / eval job in one typed, documented,
+// layered config (defaults < preset < config file < command-line flags).
+import { bool, defineConfig, int, intList, oneOf, str, type ConfigOf } from '../util/config.js';
+import { ModelConfigDef } from '../model/config.js';
+import { TrainerConfig } from '../train/trainer.js';
+import { SftConfig } from '../train/objectives/sft.js';
+import { MslConfig } from '../train/objectives/msl.js';
+import { BearConfig } from '../train/objectives/bear.js';
+
+export const IdsConfigDef = defineConfig('ids', {
+  vocabSize: int({ default: 2048, min: 300, doc: 'Byte-level BPE vocabulary size (specials + 256 bytes + merges).' }),
+  maxTokens: int({ default: 24, min: 1, doc: 'Title tokens kept per identifier (longer titles are truncated, counted).' }),
+  lowercase: bool({ default: false, doc: 'Lower-case titles before tokenising (creates more collisions).' }),
+  disambiguators: int({ default: 32, min: 1, doc: 'Special tokens <d1>… appended to colliding titles before EOS.' }),
+  minPairFrequency: int({ default: 2, min: 1, doc: 'BPE stops merging pairs rarer than this.' }),
+});
+
+export const EvalConfigDef = defineConfig('eval', {
+  beamWidth: int({ default: 10, min: 1, doc: 'Constrained beam search width B.', paper: 'BEAR §4.1: B = 10' }),
+  ks: intList({ default: [5, 10], minLength: 1, min: 1, doc: 'Cut-offs K for HR@K and NDCG@K (max K ≤ beamWidth).' }),
+  chunkUsers: int({ default: 64, min: 1, doc: 'Users decoded together (rows per step = users × beamWidth).' }),
+  validUsers: int({ default: 500, min: 0, doc: 'Validation examples decoded after each epoch (0 = all).' }),
+});
+
+export const RunConfigDef = defineConfig('run', {
+  dataset: str({
+    default: 'embedded:office-mini',
+    nonEmpty: true,
+    doc: "Data: 'embedded:office-mini', 'windows:<dir>' (BEAR CSVs), or 'interactions:<file>' (user,item,timestamp).",
+  }),
+  preset: oneOf(['tiny', 'small'], { default: 'small', doc: 'Size preset for model and trainer (applied before file and flags).' }),
+  objective: oneOf(['sft', 'msl', 'bear'], { default: 'msl', doc: 'Training objective (its settings: the section of the same name).' }),
+  seed: int({ default: 0, doc: 'Seed of the whole run (initialisation, shuffling, dropout).' }),
+  threads: int({ default: 0, min: 0, doc: 'libtorch threads (0 = one per core that is not busy, measured at start).' }),
+  trainOnPrefixes: bool({
+    default: true,
+    doc: 'Also train on every prefix of each window (n−1 targets per window).',
+    paper: 'shared/data README: the largest lever measured (MSL 0.0144 → 0.0198 on office)',
+  }),
+  refit: bool({
+    default: true,
+    doc: 'After choosing the epoch count on validation, retrain from scratch on train+valid before testing.',
+    paper: 'shared/data README: the newest weeks matter most on a time split',
+  }),
+  out: str({ default: '', doc: "Run directory for checkpoints and results ('' = runs/<dataset>-<objective>-<seed>)." }),
+  ids: IdsConfigDef,
+  model: ModelConfigDef,
+  trainer: TrainerConfig,
+  eval: EvalConfigDef,
+  sft: SftConfig,
+  msl: MslConfig,
+  bear: BearConfig,
+  popularity: defineConfig('baselines', {
+    enabled: bool({ default: true, doc: 'Also evaluate the most-popular baseline on the test set.' }),
+  }),
+});
+export type RunConfig = ConfigOf<typeof RunConfigDef>;
+
+/** Size presets: model shape plus trainer settings suited to training from scratch on CPU. */
+export const RUN_PRESETS = {
+  tiny: {
+    model: { dModel: 64, nHeads: 2, nLayers: 2, dFF: 256, dropout: 0.1 },
+    trainer: { lr: 2e-3, batchSize: 64, epochs: 6, patience: 2, warmup: 0.05 },
+    eval: { validUsers: 300 },
+    trainOnPrefixes: false,
+  },
+  small: {
+    model: { dModel: 128, nHeads: 4, nLayers: 2, dFF: 512, dropout: 0.1 },
+    trainer: { lr: 1e-3, batchSize: 64, epochs: 20, patience: 3, warmup: 0.05 },
+    eval: { validUsers: 0 },
+  },
+} as const;
+
+/** Layers: defaults < preset < file < flags. `layers` are (value, source) pairs, in order. */
+export function resolveRunConfig(layers: { value: unknown; source: string }[]): RunConfig {
+  // the preset can be chosen in any layer: find the last one that names it
+  let preset: RunConfig['preset'] = RunConfigDef.defaults().preset;
+  for (const l of layers) {
+    const p = (l.value as { preset?: unknown } | null)?.preset;
+    if (p !== undefined) preset = RunConfigDef.merge(RunConfigDef.defaults(), { preset: p }, l.source).preset;
+  }
+  let cfg = RunConfigDef.merge(RunConfigDef.defaults(), RUN_PRESETS[preset], `preset ${preset}`);
+  for (const l of layers) cfg = RunConfigDef.merge(cfg, l.value, l.source);
+  if (Math.max(...cfg.eval.ks) > cfg.eval.beamWidth) {
+    throw new Error(`eval.ks: cut-off ${Math.max(...cfg.eval.ks)} exceeds eval.beamWidth ${cfg.eval.beamWidth}`);
+  }
+  if (cfg.model.dModel % cfg.model.nHeads !== 0) {
+    throw new Error(`model.nHeads: ${cfg.model.nHeads} does not divide model.dModel ${cfg.model.dModel}`);
+  }
+  return cfg;
+}

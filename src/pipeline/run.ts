@@ -1,0 +1,151 @@
+// The main job: data → identifiers → model → train (validated, early-stopped) → refit →
+// test evaluation against the popularity baseline → results file and a metrics table.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { manualSeed } from '../engine/index.js';
+import { saveCheckpoint, loadCheckpoint } from '../engine/checkpoint.js';
+import { datasetStats, type NextItemDataset } from '../data/index.js';
+import { buildTitleIdentifier, identifierFromJSON, type ItemIdentifier } from '../ids/index.js';
+import { GenRecModel } from '../model/genrec.js';
+import { createObjective } from '../train/objectives/registry.js';
+import { train, type TrainResult } from '../train/trainer.js';
+import { Popularity } from '../baselines/popularity.js';
+import { evaluateRankings } from '../eval/metrics.js';
+import { writeResults } from '../report/results.js';
+import { writeJsonAtomicSync } from '../util/atomic.js';
+import { codeVersion } from '../util/version.js';
+import { formatConsoleTable, type Row } from '../report/table.js';
+import { RunConfigDef, type RunConfig } from './config.js';
+import { loadDatasetFromSpec } from './dataset.js';
+import { evaluateModel, type EvalSettings, type ModelEvalResult } from './evaluate.js';
+import { expandPrefixes, nextItemTask } from './task.js';
+import { applyThreads } from './threads.js';
+
+export interface RunOutput {
+  dir: string;
+  config: RunConfig;
+  test: ModelEvalResult;
+  popularity?: Record<string, number>;
+  train: TrainResult;
+  table: string;
+}
+
+type Log = (line: string) => void;
+const stderrLog: Log = (l) => void process.stderr.write(l + '\n');
+
+export function defaultRunDir(cfg: RunConfig): string {
+  const ds = cfg.dataset.replace(/^.*[:/]/, '').replace(/[^A-Za-z0-9_.-]/g, '_') || 'data';
+  return join('runs', `${ds}-${cfg.objective}-${cfg.preset}-s${cfg.seed}`);
+}
+
+export function evalSettings(cfg: RunConfig, maxUsers = 0): EvalSettings {
+  return { beamWidth: cfg.eval.beamWidth, ks: cfg.eval.ks, chunkUsers: cfg.eval.chunkUsers, maxUsers };
+}
+
+function metricNames(cfg: RunConfig): string[] {
+  return cfg.eval.ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]);
+}
+
+/** Trains and evaluates one configuration end to end; writes `<dir>/{config,ids}.json, model.safetensors, results.json`. */
+export async function runExperiment(cfg: RunConfig, opts: { log?: Log; resume?: boolean; data?: NextItemDataset } = {}): Promise<RunOutput> {
+  const log = opts.log ?? stderrLog;
+  const dir = cfg.out || defaultRunDir(cfg);
+  mkdirSync(dir, { recursive: true });
+  const threads = applyThreads(cfg.threads);
+  manualSeed(cfg.seed);
+  writeJsonAtomicSync(join(dir, 'config.json'), cfg);
+
+  const ds = opts.data ?? loadDatasetFromSpec(cfg.dataset);
+  const st = datasetStats(ds);
+  log(`data ${ds.name} (${ds.fingerprint}): ${st.items} items, train ${ds.train.length} / valid ${ds.valid.length} / test ${ds.test.length} rows; protocol ${ds.protocol.name}`);
+  for (const l of ds.log) log(`data: ${l}`);
+
+  const ids = buildTitleIdentifier(ds.items, cfg.ids);
+  log(`ids: title BPE vocab ${ids.vocabSize}, mean code length ${ids.stats.meanLength.toFixed(1)} (max ${ids.stats.maxLength}), ` +
+      `${ids.stats.collisions} items disambiguated in ${ids.stats.groups} collision groups, ${ids.stats.truncated} titles truncated`);
+  writeJsonAtomicSync(join(dir, 'ids.json'), ids.toJSON());
+
+  const objective = createObjective(cfg.objective, cfg[cfg.objective], 'run config');
+  const trainEx = cfg.trainOnPrefixes ? expandPrefixes(ds.train) : ds.train;
+  log(`train: objective ${cfg.objective}, ${trainEx.length} examples${cfg.trainOnPrefixes ? ' (every prefix of each window)' : ''}, ${threads} threads`);
+
+  let model = new GenRecModel(cfg.model, ids);
+  log(`model: ${cfg.preset} preset, ${model.numParameters().toLocaleString('en-US')} parameters`);
+  const validSet = cfg.eval.validUsers > 0 ? ds.valid.slice(-cfg.eval.validUsers) : ds.valid;
+  const task = nextItemTask(model, objective, validSet, evalSettings(cfg));
+  const trainRes = train(task, trainEx, cfg.trainer, { checkpointDir: join(dir, 'checkpoints'), resume: opts.resume, log });
+  log(`train: best epoch ${trainRes.bestEpoch} (validation NDCG@10 ${trainRes.bestScore.toFixed(4)})`);
+
+  if (cfg.refit && ds.valid.length > 0) {
+    // retrain from scratch on train + valid for the chosen number of epochs (no early stopping)
+    model.dispose();
+    manualSeed(cfg.seed);
+    model = new GenRecModel(cfg.model, ids);
+    const all = [...ds.train, ...ds.valid];
+    const refitEx = cfg.trainOnPrefixes ? expandPrefixes(all) : all;
+    const refitTask = nextItemTask(model, objective, validSet.slice(0, 1), evalSettings(cfg));
+    log(`refit: ${refitEx.length} examples (train + valid) for ${trainRes.bestEpoch} epochs`);
+    train(refitTask, refitEx, { ...cfg.trainer, epochs: trainRes.bestEpoch, patience: 0, validateEvery: trainRes.bestEpoch }, {
+      checkpointDir: join(dir, 'refit'),
+      resume: opts.resume,
+      log,
+    });
+  }
+  saveCheckpoint(join(dir, 'model.safetensors'), { model, meta: { config: cfg, codeVersion: codeVersion().string } });
+
+  log(`test: decoding ${ds.test.length} users (beam ${cfg.eval.beamWidth})`);
+  const test = evaluateModel(model, ds.test, evalSettings(cfg));
+  let popularity: Record<string, number> | undefined;
+  if (cfg.popularity.enabled) {
+    const pop = Popularity.fit(ds.items.length, cfg.refit ? [...ds.train, ...ds.valid] : ds.train);
+    const recs = pop.recommend(Math.max(...cfg.eval.ks));
+    popularity = evaluateRankings(ds.test.map(() => recs), ds.test.map((e) => e.target), metricNames(cfg)).mean;
+  }
+  const rows: Row[] = [];
+  if (popularity) rows.push({ method: 'most-popular', ...popularity });
+  rows.push({ method: `genrec ${cfg.objective}`, ...pick(test.mean, metricNames(cfg)), 'invalid': test.mean[`invalid@${Math.max(...cfg.eval.ks)}`], 'users/s': test.usersPerSec });
+  const table = formatConsoleTable(rows, [
+    { key: 'method' },
+    ...metricNames(cfg).map((k) => ({ key: k, decimals: 4, best: 'max' as const })),
+    { key: 'invalid', decimals: 3 },
+    { key: 'users/s', decimals: 1 },
+  ]);
+
+  await writeResults(join(dir, 'results.json'), {
+    kind: 'train',
+    config: cfg,
+    dataset: { name: ds.name, fingerprint: ds.fingerprint, protocol: `${ds.protocol.name} ${JSON.stringify(ds.protocol.params)}; test: constrained beam search B=${cfg.eval.beamWidth}, length penalty 0` },
+    metrics: { test: test.mean, popularity: popularity ?? null },
+    perUser: { test: test.perUser },
+    speed: { testUsersPerSec: test.usersPerSec, testSeconds: test.seconds, threads },
+    training: { bestEpoch: trainRes.bestEpoch, bestValidation: trainRes.bestScore, history: trainRes.history },
+  });
+  return { dir, config: cfg, test, popularity, train: trainRes, table };
+}
+
+function pick(m: Record<string, number>, keys: string[]): Record<string, number> {
+  return Object.fromEntries(keys.map((k) => [k, m[k]]));
+}
+
+/** A trained run loaded back from its directory (for eval / recommend / serving). */
+export interface LoadedRun {
+  config: RunConfig;
+  ids: ItemIdentifier;
+  model: GenRecModel;
+}
+
+export function loadRun(dir: string): LoadedRun {
+  for (const f of ['config.json', 'ids.json', 'model.safetensors']) {
+    if (!existsSync(join(dir, f))) throw new Error(`run ${dir}: missing ${f} (train it first with genrec train --out ${dir})`);
+  }
+  const config = RunConfigDef.parse(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), join(dir, 'config.json'));
+  const ids = identifierFromJSON(JSON.parse(readFileSync(join(dir, 'ids.json'), 'utf8')));
+  const model = new GenRecModel(config.model, ids);
+  loadCheckpoint(join(dir, 'model.safetensors'), { model });
+  model.eval();
+  return { config, ids, model };
+}
+
+export function writeText(path: string, text: string): void {
+  writeFileSync(path, text);
+}

@@ -1,0 +1,34 @@
+// Training: objectives (sft, msl, bear), learning-rate schedule, checkpoints and the generic trainer.
+export type { TrainTask } from './types.js';
+export type { Objective, ObjectiveInput, ObjectiveOutput } from './objectives/types.js';
+export { checkObjectiveInput, validateObjectiveInput } from './objectives/common.js';
+export { sft, sftLoss, SftConfig } from './objectives/sft.js';
+export { msl, mslLoss, MslConfig } from './objectives/msl.js';
+export {
+  bear,
+  bearLoss,
+  bearParts,
+  bearRegularizer,
+  topBThreshold,
+  BearConfig,
+  type BearParts,
+} from './objectives/bear.js';
+export {
+  createObjective,
+  isObjectiveName,
+  OBJECTIVES,
+  OBJECTIVE_NAMES,
+  type ObjectiveName,
+} from './objectives/registry.js';
+export { learningRateAt, resolveWarmup, type DecayKind, type ScheduleSpec } from './schedule.js';
+export { saveCheckpoint, readCheckpoint, checkpointMeta, restoreModel, restoreOptimizer } from './checkpoint.js';
+export {
+  train,
+  TrainerConfig,
+  LAST_CHECKPOINT,
+  BEST_CHECKPOINT,
+  BEST_JSON,
+  type EpochRecord,
+  type TrainOptions,
+  type TrainResult,
+} from './trainer.js';
