@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'runs/**', 'data/**'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'runs/**', 'data/**', '.cache/**', 'bench/reference/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

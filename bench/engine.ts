@@ -30,7 +30,10 @@ export function runEngineBench(args: Map<string, string>): Record<string, number
     tidy(() =>
       noGrad(() => {
         const { logits } = model.forward(x);
-        return logits.view([B * T, V]).crossEntropy(y.view([B * T])).item();
+        return logits
+          .view([B * T, V])
+          .crossEntropy(y.view([B * T]))
+          .item();
       }),
     );
 

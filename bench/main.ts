@@ -1,9 +1,15 @@
 // Benchmark entry point: npm run bench -- <name> [--key value ...]
 import { runEngineBench } from './engine.js';
+import { runOfficeBench } from './office.js';
+import { runSasrecBench } from './sasrec.js';
+import { runObjectivesBench } from './objectives.js';
 
 type Bench = (args: Map<string, string>) => Record<string, unknown> | Promise<Record<string, unknown>>;
 const benches: Record<string, Bench> = {
   engine: runEngineBench,
+  office: runOfficeBench,
+  sasrec: runSasrecBench,
+  objectives: runObjectivesBench,
 };
 
 function parseArgs(argv: string[]): Map<string, string> {

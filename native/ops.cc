@@ -28,7 +28,6 @@ struct ConvertError {
 };
 
 static int64_t ToInt(const Napi::Value& v, const std::string& where) {
-  if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? 1 : 0;
   if (!v.IsNumber()) throw ConvertError{where + " must be an integer"};
   double d = v.As<Napi::Number>().DoubleValue();
   if (d != static_cast<double>(static_cast<int64_t>(d))) throw ConvertError{where + " must be an integer, got " + std::to_string(d)};
@@ -47,11 +46,12 @@ static c10::IValue Convert(Napi::Env env, const Napi::Value& v, const c10::TypeP
     case K::TensorType:
       if (!TensorWrap::Is(v)) throw ConvertError{where + " must be a tensor"};
       return TensorWrap::Get(v, op);
+    case K::ScalarTypeType:
     case K::IntType:
     case K::SymIntType:
-    case K::ScalarTypeType:
     case K::LayoutType:
     case K::MemoryFormatType:
+      // dtype arguments (ScalarType, typed as int in libtorch 1.13's schemas) take names ('float32', ...)
       if (v.IsString()) return static_cast<int64_t>(ParseDtype(env, v.As<Napi::String>().Utf8Value(), op));
       return ToInt(v, where);
     case K::FloatType:
@@ -91,12 +91,20 @@ static c10::IValue Convert(Napi::Env env, const Napi::Value& v, const c10::TypeP
         }
         case K::FloatType: {
           c10::List<double> l;
-          for (uint32_t i = 0; i < n; i++) l.push_back(a.Get(i).As<Napi::Number>().DoubleValue());
+          for (uint32_t i = 0; i < n; i++) {
+            Napi::Value e = a.Get(i);
+            if (!e.IsNumber()) throw ConvertError{where + "[" + std::to_string(i) + "] must be a number"};
+            l.push_back(e.As<Napi::Number>().DoubleValue());
+          }
           return l;
         }
         case K::BoolType: {
           c10::List<bool> l;
-          for (uint32_t i = 0; i < n; i++) l.push_back(a.Get(i).As<Napi::Boolean>().Value());
+          for (uint32_t i = 0; i < n; i++) {
+            Napi::Value e = a.Get(i);
+            if (!e.IsBoolean()) throw ConvertError{where + "[" + std::to_string(i) + "] must be a boolean"};
+            l.push_back(e.As<Napi::Boolean>().Value());
+          }
           return l;
         }
         case K::TensorType: {
@@ -114,6 +122,7 @@ static c10::IValue Convert(Napi::Env env, const Napi::Value& v, const c10::TypeP
           for (uint32_t i = 0; i < n; i++) {
             Napi::Value e = a.Get(i);
             if (e.IsNull() || e.IsUndefined()) l.push_back(c10::nullopt);
+            else if (!TensorWrap::Is(e)) throw ConvertError{where + "[" + std::to_string(i) + "] must be a tensor or null"};
             else l.push_back(TensorWrap::Get(e, op));
           }
           return l;

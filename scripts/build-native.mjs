@@ -12,7 +12,11 @@ if (check.status !== 0) process.exit(1);
 
 function nodeGyp() {
   const candidates = [process.env.npm_config_node_gyp];
-  const npmDir = [join(dirname(process.execPath), '../lib/node_modules/npm'), '/usr/lib/node_modules/npm', '/usr/local/lib/node_modules/npm'];
+  const npmDir = [
+    join(dirname(process.execPath), '../lib/node_modules/npm'),
+    '/usr/lib/node_modules/npm',
+    '/usr/local/lib/node_modules/npm',
+  ];
   for (const d of npmDir) candidates.push(join(d, 'node_modules/node-gyp/bin/node-gyp.js'));
   return candidates.find((c) => c && existsSync(c));
 }

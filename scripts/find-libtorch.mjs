@@ -23,7 +23,10 @@ function locate() {
     ['/usr/local/include', '/usr/local/lib'],
   ]) {
     const api = join(inc, 'torch/csrc/api/include');
-    if (existsSync(join(api, 'torch/torch.h')) && (existsSync(join(lib, 'libtorch.so')) || existsSync(join(lib, 'libtorch_cpu.so')))) {
+    if (
+      existsSync(join(api, 'torch/torch.h')) &&
+      (existsSync(join(lib, 'libtorch.so')) || existsSync(join(lib, 'libtorch_cpu.so')))
+    ) {
       return { include: [inc, api], lib };
     }
   }

@@ -135,7 +135,10 @@ export interface RandomTrie {
 }
 
 /** A random trie: 4–30 items (capped by `maxItems`), vocab 6–12, 0–5 tokens + EOS per code, shared prefixes. */
-export function randomTrie(r: () => number, opts: { minItems?: number; maxItems?: number; maxLen?: number } = {}): RandomTrie {
+export function randomTrie(
+  r: () => number,
+  opts: { minItems?: number; maxItems?: number; maxLen?: number } = {},
+): RandomTrie {
   const vocab = randInt(r, 6, 12);
   const eos = randInt(r, 0, vocab - 1);
   const others = Array.from({ length: vocab }, (_, i) => i).filter((t) => t !== eos);
@@ -176,4 +179,25 @@ export function itemScores(model: FakeModel, user: number, codes: number[][]): F
 /** Items sorted by score, descending (ties by item index). */
 export function ranking(scores: Float64Array): number[] {
   return Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b);
+}
+
+/** The fake model plus the optional `concat` (gathers rows of several states into one). */
+export class FakeConcatModel extends FakeModel {
+  concats = 0;
+  concat(parts: ReadonlyArray<{ state: FakeState; rows: Tensor }>): FakeState {
+    this.concats++;
+    const hs: number[] = [];
+    const nodes: number[] = [];
+    for (const p of parts) {
+      if (p.state.h.isDisposed) throw new Error('fake model: concat of a disposed state');
+      const h = p.state.h.toInt32();
+      for (const r of p.rows.toInt32()) {
+        if (r < 0 || r >= h.length) throw new Error(`fake model: concat row ${r} outside [0, ${h.length})`);
+        hs.push(h[r]);
+        nodes.push(p.state.nodes[r]);
+      }
+    }
+    this.liveStates++;
+    return { h: tensor(Int32Array.from(hs), [hs.length], 'int64'), nodes: Int32Array.from(nodes) };
+  }
 }

@@ -44,8 +44,16 @@ test('sampling: outputs are valid items with exact model and sampling log-probs;
   for (let cas = 0; cas < 30; cas++) {
     const { codes, trie, vocab } = randomTrie(r);
     const U = randInt(r, 1, 4);
-    const model = new FakeModel(vocab, Array.from({ length: U }, () => randInt(r, 0, 1e9)));
-    const st = settings({ numSamples: randInt(r, 1, 6), temperature: [0.5, 1, 2][cas % 3], topK: randInt(r, 0, 3), seed: cas });
+    const model = new FakeModel(
+      vocab,
+      Array.from({ length: U }, () => randInt(r, 0, 1e9)),
+    );
+    const st = settings({
+      numSamples: randInt(r, 1, 6),
+      temperature: [0.5, 1, 2][cas % 3],
+      topK: randInt(r, 0, 3),
+      seed: cas,
+    });
     const before = liveTensors();
     const res = sampleDecode({ model, trie, numUsers: U }, st);
     assert.equal(liveTensors(), before, 'no tensor leaks');
@@ -58,7 +66,10 @@ test('sampling: outputs are valid items with exact model and sampling log-probs;
       const p = itemScores(model, u, [codes[it]])[0];
       assert.ok(Math.abs(res.logProbs[row] - p) < 1e-9, 'model log-prob');
       const q = samplingLogProb(model, trie, u, codes[it], st.temperature, st.topK);
-      assert.ok(Math.abs(res.samplingLogProbs[row] - q) < 1e-9, `sampling log-prob ${res.samplingLogProbs[row]} vs ${q}`);
+      assert.ok(
+        Math.abs(res.samplingLogProbs[row] - q) < 1e-9,
+        `sampling log-prob ${res.samplingLogProbs[row]} vs ${q}`,
+      );
       assert.ok(res.samplingLogProbs[row] > -Infinity);
     }
     // same seed, same draws
@@ -73,7 +84,10 @@ test('sampling with temperature → 0 or topK = 1 equals greedy decoding', () =>
   for (let cas = 0; cas < 30; cas++) {
     const { trie, vocab } = randomTrie(r);
     const U = randInt(r, 1, 4);
-    const model = new FakeModel(vocab, Array.from({ length: U }, () => randInt(r, 0, 1e9)));
+    const model = new FakeModel(
+      vocab,
+      Array.from({ length: U }, () => randInt(r, 0, 1e9)),
+    );
     const greedy = greedyDecode({ model, trie, numUsers: U });
     const t0 = sampleDecode({ model, trie, numUsers: U }, settings({ numSamples: 3, temperature: 0 }));
     const k1 = sampleDecode({ model, trie, numUsers: U }, settings({ numSamples: 3, temperature: 1.5, topK: 1 }));

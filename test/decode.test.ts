@@ -6,7 +6,16 @@ import { beamSearch, beamSearchDetailed } from '../src/decode/beam.js';
 import { greedyDecode } from '../src/decode/greedy.js';
 import { exactTopK } from '../src/decode/exact.js';
 import type { Hypothesis, StepModel } from '../src/decode/types.js';
-import { FakeModel, itemScores, randInt, randomTrie, ranking, rng, type FakeState } from './decode-fake.js';
+import {
+  FakeConcatModel,
+  FakeModel,
+  itemScores,
+  randInt,
+  randomTrie,
+  ranking,
+  rng,
+  type FakeState,
+} from './decode-fake.js';
 
 const TOL = 1e-9; // scores are float64 sums of the same float32 values, in the same order
 
@@ -112,8 +121,7 @@ function refBeam(
     }
     const worst = Math.min(...pool.map((p) => p.score));
     const done =
-      next.length === 0 ||
-      (pool.length === B && (stop === 'hf' ? worst >= top[0].score : next[0].score <= worst));
+      next.length === 0 || (pool.length === B && (stop === 'hf' ? worst >= top[0].score : next[0].score <= worst));
     if (done) {
       if (target >= 0 && tState === 'running') {
         tState = 'pruned';
@@ -211,7 +219,11 @@ test('beam search: prunedAt is -1 exactly when the target is in the final pool (
     const model = new FakeModel(vocab, userSeeds(r, U));
     const B = randInt(r, 1, 4);
     const targets = Int32Array.from({ length: U }, () => randInt(r, 0, trie.numItems - 1));
-    const res = beamSearchDetailed({ model, trie, numUsers: U }, { beamWidth: B, topK: B, lengthPenalty: 0 }, { targets });
+    const res = beamSearchDetailed(
+      { model, trie, numUsers: U },
+      { beamWidth: B, topK: B, lengthPenalty: 0 },
+      { targets },
+    );
     for (let u = 0; u < U; u++) {
       const inPool = res.hypotheses[u].some((h) => h.item === targets[u]);
       assert.equal(res.prunedAt![u] === -1, inPool, `case ${cas} user ${u}`);
@@ -337,12 +349,15 @@ test('greedy decoding equals the brute-force greedy path', () => {
   }
 });
 
-test('exact top-K equals brute force for every K and batching', () => {
+test('exact top-K equals brute force for every K and batching, with and without model.concat', () => {
   const r = rng(15);
+  let callsPlain = 0;
+  let callsConcat = 0;
   for (let cas = 0; cas < 60; cas++) {
     const { codes, trie, vocab } = randomTrie(r);
     const U = randInt(r, 1, 5);
-    const model = new FakeModel(vocab, userSeeds(r, U), [0.5, 3, 8][cas % 3]);
+    const seeds = userSeeds(r, U);
+    const peak = [0.5, 3, 8][cas % 3];
     const internal = new Set<number>();
     for (let v = 0; v < trie.numNodes; v++) if (trie.childCount(v) > 0) internal.add(v);
     for (const K of [1, randInt(r, 1, codes.length), codes.length, codes.length + 2]) {
@@ -351,19 +366,34 @@ test('exact top-K equals brute force for every K and batching', () => {
         { maxRowsPerRound: 64, maxPopsPerUser: 1 },
         { maxRowsPerRound: 7, maxPopsPerUser: 3 },
       ][randInt(r, 0, 2)];
-      const before = liveTensors();
-      const res = exactTopK({ model, trie, numUsers: U }, { topK: K, ...batching });
-      assert.equal(liveTensors(), before, 'no tensor leaks');
-      assert.equal(model.liveStates, 0, 'every segment disposed');
-      assert.equal(res.internalNodes, internal.size);
-      for (let u = 0; u < U; u++) {
-        const msg = `case ${cas} K=${K} user ${u}`;
-        assertValidDistinct(res.hypotheses[u], trie, msg);
-        assertMatchesRanking(res.hypotheses[u], itemScores(model, u, codes), K, msg);
-        assert.ok(res.expansions[u] >= 1 && res.expansions[u] <= res.internalNodes, `${msg}: expansions`);
+      const results = [];
+      for (const model of [new FakeModel(vocab, seeds, peak), new FakeConcatModel(vocab, seeds, peak)]) {
+        const before = liveTensors();
+        const res = exactTopK({ model, trie, numUsers: U }, { topK: K, ...batching });
+        assert.equal(liveTensors(), before, 'no tensor leaks');
+        assert.equal(model.liveStates, 0, 'every segment (and concatenated state) disposed');
+        assert.equal(res.internalNodes, internal.size);
+        assert.equal(model.starts + model.advances, res.modelCalls);
+        assert.equal(
+          model.rows,
+          res.expansions.reduce((a, b) => a + b, 0),
+          'model rows = expansions',
+        );
+        for (let u = 0; u < U; u++) {
+          const msg = `case ${cas} K=${K} user ${u}`;
+          assertValidDistinct(res.hypotheses[u], trie, msg);
+          assertMatchesRanking(res.hypotheses[u], itemScores(model, u, codes), K, msg);
+          assert.ok(res.expansions[u] >= 1 && res.expansions[u] <= res.internalNodes, `${msg}: expansions`);
+        }
+        results.push(res);
       }
+      assert.deepEqual(results[0].hypotheses, results[1].hypotheses);
+      assert.deepEqual(results[0].expansions, results[1].expansions, 'same search, different batching of calls');
+      callsPlain += results[0].modelCalls;
+      callsConcat += results[1].modelCalls;
     }
   }
+  assert.ok(callsConcat < 0.8 * callsPlain, `concat saves model calls (${callsConcat} vs ${callsPlain})`);
 });
 
 test('exact top-K expands far fewer prefixes than exhaustive scoring on a peaked model', () => {

@@ -60,7 +60,9 @@ async function main(argv: string[]): Promise<void> {
     case 'demo': {
       const cfg = configFrom(flags, { preset: 'tiny', dataset: 'embedded:office-mini', out: 'runs/demo' });
       const r = await runExperiment(cfg, { resume: false });
-      console.log(`\ngenrec demo — ${cfg.dataset}, test set (${r.test.n} users), ${cfg.objective}, tiny preset, beam ${cfg.eval.beamWidth}`);
+      console.log(
+        `\ngenrec demo — ${cfg.dataset}, test set (${r.test.n} users), ${cfg.objective}, tiny preset, beam ${cfg.eval.beamWidth}`,
+      );
       console.log(r.table);
       console.log(`results: ${r.dir}/results.json`);
       return;
@@ -84,7 +86,12 @@ async function main(argv: string[]): Promise<void> {
       const ds = loadDatasetFromSpec(cfg.dataset);
       const r = evaluateModel(run.model, ds[split], evalSettings(cfg));
       const keys = [...cfg.eval.ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]), `invalid@${Math.max(...cfg.eval.ks)}`];
-      console.log(formatConsoleTable([{ split, users: r.n, ...Object.fromEntries(keys.map((k) => [k, r.mean[k]])), 'users/s': r.usersPerSec }], ['split', 'users', ...keys.map((k) => ({ key: k, decimals: 4 })), { key: 'users/s', decimals: 1 }]));
+      console.log(
+        formatConsoleTable(
+          [{ split, users: r.n, ...Object.fromEntries(keys.map((k) => [k, r.mean[k]])), 'users/s': r.usersPerSec }],
+          ['split', 'users', ...keys.map((k) => ({ key: k, decimals: 4 })), { key: 'users/s', decimals: 1 }],
+        ),
+      );
       return;
     }
     case 'recommend': {
@@ -96,20 +103,49 @@ async function main(argv: string[]): Promise<void> {
       const run = loadRun(dir);
       const ds = loadDatasetFromSpec(run.config.dataset);
       const byRaw = new Map(ds.items.map((it) => [it.rawId, it.index]));
-      const items = hist.split(',').filter((s) => s.trim() !== '').map((raw) => {
-        const i = byRaw.get(raw.trim());
-        if (i === undefined) throw new Error(`recommend: unknown item id '${raw.trim()}'`);
-        return i;
-      });
+      const items = hist
+        .split(',')
+        .filter((s) => s.trim() !== '')
+        .map((raw) => {
+          const i = byRaw.get(raw.trim());
+          if (i === undefined) throw new Error(`recommend: unknown item id '${raw.trim()}'`);
+          return i;
+        });
       applyThreads(run.config.threads);
-      const [hyps] = recommend(run.model, [items], { beamWidth: Math.max(k, run.config.eval.beamWidth), topK: k, chunkUsers: 1 });
-      console.log(formatConsoleTable(hyps.map((h, r) => ({ rank: r + 1, id: ds.items[h.item].rawId, 'log p': h.logProb, title: ds.items[h.item].title })), ['rank', 'id', { key: 'log p', decimals: 3 }, 'title']));
+      const [hyps] = recommend(run.model, [items], {
+        beamWidth: Math.max(k, run.config.eval.beamWidth),
+        topK: k,
+        chunkUsers: 1,
+      });
+      console.log(
+        formatConsoleTable(
+          hyps.map((h, r) => ({
+            rank: r + 1,
+            id: ds.items[h.item].rawId,
+            'log p': h.logProb,
+            title: ds.items[h.item].title,
+          })),
+          ['rank', 'id', { key: 'log p', decimals: 3 }, 'title'],
+        ),
+      );
       return;
     }
     case 'prepare': {
       const cfg = configFrom(flags);
       const ds = loadDatasetFromSpec(cfg.dataset);
-      console.log(JSON.stringify({ dataset: ds.name, fingerprint: ds.fingerprint, protocol: ds.protocol, stats: datasetStats(ds), log: ds.log }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            dataset: ds.name,
+            fingerprint: ds.fingerprint,
+            protocol: ds.protocol,
+            stats: datasetStats(ds),
+            log: ds.log,
+          },
+          null,
+          2,
+        ),
+      );
       const ids = buildTitleIdentifier(ds.items, cfg.ids);
       console.log(JSON.stringify({ identifiers: 'title', vocabSize: ids.vocabSize, ...ids.stats }, null, 2));
       return;

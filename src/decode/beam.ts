@@ -73,7 +73,8 @@ const WHERE = 'beamSearch';
 export function checkBeamSettings(s: BeamSearchSettings): void {
   checkInt(WHERE, 'beamWidth', s.beamWidth, 1);
   checkInt(WHERE, 'topK', s.topK, 1, s.beamWidth);
-  if (s.lengthPenalty !== 0) throw new Error(`${WHERE}: 'lengthPenalty' must be 0, got ${JSON.stringify(s.lengthPenalty)}`);
+  if (s.lengthPenalty !== 0)
+    throw new Error(`${WHERE}: 'lengthPenalty' must be 0, got ${JSON.stringify(s.lengthPenalty)}`);
 }
 
 /** Per user, the top-K items found by constrained beam search (see module comment). */

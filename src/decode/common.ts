@@ -18,7 +18,9 @@ export interface StepOutput<S> {
 function checkLogProbs(where: string, lp: Tensor, rows: number, vocab: number): void {
   const s = lp.shape;
   if (s.length !== 2 || s[0] !== rows || s[1] !== vocab) {
-    throw new Error(`decode: model.${where} returned logProbs of shape [${s.join(', ')}], expected [${rows}, ${vocab}]`);
+    throw new Error(
+      `decode: model.${where} returned logProbs of shape [${s.join(', ')}], expected [${rows}, ${vocab}]`,
+    );
   }
 }
 
@@ -53,6 +55,19 @@ export function advanceModel<S>(model: StepModel<S>, state: S, rows: Int32Array,
     throw e;
   }
   return out;
+}
+
+/** model.concat(parts) in a memory scope (the model must implement `concat`). */
+export function concatModel<S>(model: StepModel<S>, parts: ReadonlyArray<{ state: S; rows: Int32Array }>): S {
+  const concat = model.concat;
+  if (concat === undefined) throw new Error('decode: the model does not implement concat');
+  return tidy(() => {
+    const state = concat.call(
+      model,
+      parts.map((p) => ({ state: p.state, rows: tensor(p.rows, [p.rows.length], 'int64') })),
+    );
+    return { state };
+  }).state;
 }
 
 /**
@@ -105,7 +120,8 @@ export function checkTargets(where: string, trie: PrefixTrie, targets: Int32Arra
   }
   for (let u = 0; u < numUsers; u++) {
     const t = targets[u];
-    if (t < 0 || t >= trie.numItems) throw new Error(`${where}: targets[${u}] = ${t} is not an item in [0, ${trie.numItems})`);
+    if (t < 0 || t >= trie.numItems)
+      throw new Error(`${where}: targets[${u}] = ${t} is not an item in [0, ${trie.numItems})`);
   }
 }
 

@@ -17,10 +17,13 @@
  *
  * States. `advance(state, rows, tokens)` extends rows of ONE previous state, and expanding a prefix
  * needs its parent's row. Every model call creates a "segment" (its output state); a frontier entry
- * stores (segment, row) of its parent's expansion. A round groups its popped prefixes by parent
- * segment and makes one `advance` per distinct segment (usually few: best-first pops mostly recent
- * prefixes). A segment's state is kept while some frontier entry still refers to it (reference
- * count) and disposed as soon as none does, including when a user finishes and drops its frontier.
+ * stores (segment, row) of its parent's expansion. The popped prefixes of a round come from many
+ * segments (best-first interleaves old and new prefixes). If the model implements the optional
+ * `concat`, a round makes one `advance` per distinct prefix length: the parents' rows of that length
+ * are gathered from their segments into one temporary state. Otherwise it makes one `advance` per
+ * distinct parent segment (correct, but many small calls on flat models). A segment's state is kept
+ * while some frontier entry still refers to it (reference count) and disposed as soon as none does,
+ * including when a user finishes and drops its frontier.
  *
  * Cost report: `expansions[u]` counts the model rows evaluated for user u (its root at `start`, plus
  * one per expanded prefix); scoring every item exhaustively needs `internalNodes` rows per user (every
@@ -30,6 +33,7 @@ import { noGrad, tidy } from '../engine/index.js';
 import {
   advanceModel,
   checkInt,
+  concatModel,
   checkUsers,
   childScores,
   internalNodeCount,
@@ -141,6 +145,7 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
   checkExactSettings(settings);
   checkUsers(WHERE, U);
   const K = settings.topK;
+  const useConcat = typeof model.concat === 'function';
   const heaps: FrontierHeap[] = Array.from({ length: U }, () => new FrontierHeap());
   const found: Hypothesis[][] = Array.from({ length: U }, () => []);
   const expansions = new Int32Array(U);
@@ -184,7 +189,9 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
         const s = sc[e];
         if (s === -Infinity) continue; // probability 0: never an item of positive probability
         if (s > base[r] + 1e-6) {
-          throw new Error(`${WHERE}: the model returned a positive log-prob (${s - base[r]}); best-first search needs log-probs ≤ 0`);
+          throw new Error(
+            `${WHERE}: the model returned a positive log-prob (${s - base[r]}); best-first search needs log-probs ≤ 0`,
+          );
         }
         if (trie.leafItem[child] >= 0) {
           h.push(s, child, -1, -1);
@@ -206,7 +213,12 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
       try {
         const first = startModel(model, U);
         modelCalls++;
-        expand(first, Int32Array.from({ length: U }, (_, u) => u), new Int32Array(U), new Float64Array(U));
+        expand(
+          first,
+          Int32Array.from({ length: U }, (_, u) => u),
+          new Int32Array(U),
+          new Float64Array(U),
+        );
         let rr = 0; // round-robin start
         while (nActive > 0) {
           rounds++;
@@ -253,28 +265,58 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
             if (!any) break;
           }
           rr = (rr + 1) % U;
-          // 3. Expand, one advance per distinct parent segment.
-          const order = Array.from({ length: pUser.length }, (_, i) => i).sort((a, b) => pSeg[a] - pSeg[b]);
-          for (let lo = 0; lo < order.length; ) {
-            const g = pSeg[order[lo]];
+          // 3. Expand: one advance per prefix length (with model.concat) or per parent segment.
+          const key = useConcat ? (i: number): number => trie.depth[pNode[i]] : (i: number): number => pSeg[i];
+          const order = Array.from({ length: pUser.length }, (_, i) => i).sort(
+            (a, b) => key(a) - key(b) || pSeg[a] - pSeg[b],
+          );
+          for (let lo = 0; lo < order.length;) {
             let hi = lo;
-            while (hi < order.length && pSeg[order[hi]] === g) hi++;
+            while (hi < order.length && key(order[hi]) === key(order[lo])) hi++;
             const idx = order.slice(lo, hi);
-            const rows = Int32Array.from(idx, (i) => pRow[i]);
+            lo = hi;
             const nodes = Int32Array.from(idx, (i) => pNode[i]);
             const tokens = Int32Array.from(nodes, (v) => trie.inToken[v]);
-            const sg = segments[g];
-            if (sg === null) throw new Error(`${WHERE}: internal error: segment ${g} already disposed`);
-            const out = advanceModel(model, sg.state, rows, tokens);
+            // runs of the same parent segment (idx is sorted by segment within the group)
+            const parts: { seg: number; rows: Int32Array }[] = [];
+            for (let a = 0; a < idx.length;) {
+              let b = a;
+              while (b < idx.length && pSeg[idx[b]] === pSeg[idx[a]]) b++;
+              parts.push({ seg: pSeg[idx[a]], rows: Int32Array.from(idx.slice(a, b), (i) => pRow[i]) });
+              a = b;
+            }
+            const stateOf = (g: number): S => {
+              const sg = segments[g];
+              if (sg === null) throw new Error(`${WHERE}: internal error: segment ${g} already disposed`);
+              return sg.state;
+            };
+            let out: StepOutput<S>;
+            if (parts.length === 1) {
+              out = advanceModel(model, stateOf(parts[0].seg), parts[0].rows, tokens);
+            } else {
+              const merged = concatModel(
+                model,
+                parts.map((p) => ({ state: stateOf(p.seg), rows: p.rows })),
+              );
+              try {
+                out = advanceModel(
+                  model,
+                  merged,
+                  Int32Array.from({ length: idx.length }, (_, i) => i),
+                  tokens,
+                );
+              } finally {
+                model.dispose(merged);
+              }
+            }
             modelCalls++;
-            release(g, idx.length);
+            for (const p of parts) release(p.seg, p.rows.length);
             expand(
               out,
               Int32Array.from(idx, (i) => pUser[i]),
               nodes,
               Float64Array.from(idx, (i) => pScore[i]),
             );
-            lo = hi;
           }
         }
       } finally {

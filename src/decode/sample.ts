@@ -78,14 +78,15 @@ export function sampleDecode<S>(input: DecodeInput<S>, settings: SampleSettings)
       try {
         for (;;) {
           const n = sample.length;
-          const ch = trie.batchChildren(nodes);
+          // The children table has one row per logProbs row (at the first step: one per user, all at the root).
+          const ch = trie.batchChildren(lpRow === null ? nodes : new Int32Array(U));
           const C = ch.width;
           if (C === 0) throw new Error(`${WHERE}: a running prefix has no valid continuation (empty trie?)`);
           const lp = cur.logProbs;
           const rowsOf = lpRow;
           const [pick, mv, qv] = tidy(() => {
-            const rowsLp = rowsOf === null ? lp : lp.indexSelect(0, tensor(rowsOf, [n], 'int64'));
-            const m = childScores(rowsLp, ch, null);
+            const perLpRow = childScores(lp, ch, null);
+            const m = rowsOf === null ? perLpRow : perLpRow.indexSelect(0, tensor(rowsOf, [n], 'int64'));
             const mx = m.amax(1).toFloat64();
             for (let r = 0; r < n; r++) {
               if (mx[r] === -Infinity) {
@@ -116,7 +117,8 @@ export function sampleDecode<S>(input: DecodeInput<S>, settings: SampleSettings)
             const sId = sample[r];
             logProbs[sId] += mv[r];
             samplingLogProbs[sId] += qv[r];
-            const e = r * C + pick[r];
+            const lr = lpRow === null ? r : lpRow[r];
+            const e = lr * C + pick[r];
             const child = ch.next[e];
             if (child < 0) throw new Error(`${WHERE}: internal error: sampled a padded child`);
             const it = trie.leafItem[child];
@@ -124,7 +126,7 @@ export function sampleDecode<S>(input: DecodeInput<S>, settings: SampleSettings)
               items[sId] = it;
             } else {
               nSample.push(sId);
-              nRows.push(lpRow === null ? r : lpRow[r]);
+              nRows.push(lr);
               nTokens.push(ch.tokens[e]);
               nNodes.push(child);
             }

@@ -4,7 +4,13 @@
 import type { Tensor } from '../engine/index.js';
 import type { PrefixTrie } from '../ids/trie.js';
 
-/** Opaque per-row decoding state (e.g. a KV cache); `S` is owned by the model. */
+/**
+ * Opaque per-row decoding state (e.g. a KV cache); `S` is owned by the model.
+ *
+ * Memory: the decoders call `start` and `advance` inside `tidy`, so temporaries are freed; the returned state must
+ * survive that, i.e. its tensors must sit in plain objects / arrays / Maps (tidy's survivor rule) or be kept by the
+ * model. The decoders dispose every returned logProbs and free every state through `dispose`.
+ */
 export interface StepModel<S> {
   readonly vocabSize: number;
   /** Encodes the users' contexts; returns log p(first token | context) as [U, V] float32 and the state. */
@@ -17,6 +23,13 @@ export interface StepModel<S> {
   advance(state: S, rows: Tensor, tokens: Tensor): { logProbs: Tensor; state: S };
   /** Frees a state's tensors. */
   dispose(state: S): void;
+  /**
+   * Optional: a new state made of rows `parts[0].rows` of `parts[0].state`, then rows of `parts[1]`, … (rows are
+   * int64 [n_i]). All rows have prefixes of the same length (same number of decoded tokens). The input states stay
+   * valid. Exact top-K search uses it to expand prefixes created in different rounds with one `advance` per prefix
+   * length; without it, it makes one `advance` per source state.
+   */
+  concat?(parts: ReadonlyArray<{ state: S; rows: Tensor }>): S;
 }
 
 /** One decoded item for one user. */

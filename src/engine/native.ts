@@ -52,6 +52,7 @@ export interface NativeBinding {
   setNumThreads(n: number): void;
   getNumThreads(): number;
   version(): string;
+  mallocTrim(): boolean;
   call(name: string, overload: string, args: NativeArg[]): NativeResult;
   schema(name: string, overload: string): string;
   clipGradNorm(params: NativeHandle[], maxNorm: number): number;

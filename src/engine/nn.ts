@@ -58,11 +58,13 @@ export class Module {
         if (strict) throw new Error(`loadStateDict: missing parameter '${name}'`);
         continue;
       }
-      const a = p.shape.join(','), b = src.shape.join(',');
+      const a = p.shape.join(','),
+        b = src.shape.join(',');
       if (a !== b) throw new Error(`loadStateDict: '${name}' has shape [${b}], expected [${a}]`);
       p.assign(src);
     }
-    if (strict) for (const name of m.keys()) if (!own.has(name)) throw new Error(`loadStateDict: unexpected parameter '${name}'`);
+    if (strict)
+      for (const name of m.keys()) if (!own.has(name)) throw new Error(`loadStateDict: unexpected parameter '${name}'`);
   }
 }
 

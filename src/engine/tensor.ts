@@ -349,7 +349,9 @@ export class Tensor implements Disposable {
     return op('gather', '', this, dim, index);
   }
   scatter(dim: number, index: Tensor, src: ScalarOrTensor): Tensor {
-    return typeof src === 'number' ? op('scatter', 'value', this, dim, index, src) : op('scatter', 'src', this, dim, index, src);
+    return typeof src === 'number'
+      ? op('scatter', 'value', this, dim, index, src)
+      : op('scatter', 'src', this, dim, index, src);
   }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
     return op('scatter_add', '', this, dim, index, src);
@@ -397,7 +399,10 @@ export class Tensor implements Disposable {
     return p > 0 && train ? op('dropout', '', this, p, train) : this;
   }
   /** Mean (or sum/none) token cross-entropy; this: [N, C] logits, target: [N] int64. */
-  crossEntropy(target: Tensor, opts: { ignoreIndex?: number; reduction?: 'mean' | 'sum' | 'none'; labelSmoothing?: number } = {}): Tensor {
+  crossEntropy(
+    target: Tensor,
+    opts: { ignoreIndex?: number; reduction?: 'mean' | 'sum' | 'none'; labelSmoothing?: number } = {},
+  ): Tensor {
     const red = { none: 0, mean: 1, sum: 2 }[opts.reduction ?? 'mean'];
     return op('cross_entropy_loss', '', this, target, null, red, opts.ignoreIndex ?? -100, opts.labelSmoothing ?? 0);
   }

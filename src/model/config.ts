@@ -29,5 +29,8 @@ export const MODEL_PRESETS = {
 export type ModelPreset = keyof typeof MODEL_PRESETS;
 
 export function modelConfig(preset: ModelPreset, overrides: Partial<ModelConfig> = {}): ModelConfig {
-  return ModelConfigDef.merge(ModelConfigDef.merge(ModelConfigDef.defaults(), MODEL_PRESETS[preset], `preset ${preset}`), overrides);
+  return ModelConfigDef.merge(
+    ModelConfigDef.merge(ModelConfigDef.defaults(), MODEL_PRESETS[preset], `preset ${preset}`),
+    overrides,
+  );
 }

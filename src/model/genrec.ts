@@ -50,7 +50,8 @@ export class GenRecModel extends Module {
         dropout: cfg.dropout,
       }),
     );
-    this.itemEmb = cfg.historyRepr === 'title' ? null : this.child('item_emb', new Embedding(ids.numItems + 1, cfg.dModel));
+    this.itemEmb =
+      cfg.historyRepr === 'title' ? null : this.child('item_emb', new Embedding(ids.numItems + 1, cfg.dModel));
     const T = cfg.historyTitleTokens;
     const all = Array.from({ length: ids.numItems }, (_, i) => i);
     const toks = new Int32Array((ids.numItems + 1) * T).fill(ids.specials.pad);
@@ -156,6 +157,21 @@ class GenRecStepModel implements StepModel<GenRecState> {
     const keyPadding = cat([state.keyPadding.indexSelect(0, rows), tensor(new Uint8Array(N), [N, 1], 'bool')], 1);
     const r = this.m.transformer.forward(tokens.view([N, 1]), { cache, keyPadding });
     return { logProbs: r.logits.select(1, 0).logSoftmax(-1), state: { cache: r.cache!, keyPadding } };
+  }
+  /** Rows of several states with the same cache length gathered into one (exact top-K search uses it). */
+  concat(parts: ReadonlyArray<{ state: GenRecState; rows: Tensor }>): GenRecState {
+    const first = parts[0].state.cache;
+    if (parts.some((p) => p.state.cache.length !== first.length)) throw new Error('concat: states differ in length');
+    return {
+      cache: {
+        length: first.length,
+        layers: first.layers.map((_, i) => ({
+          k: cat(parts.map((p) => p.state.cache.layers[i].k.indexSelect(0, p.rows))),
+          v: cat(parts.map((p) => p.state.cache.layers[i].v.indexSelect(0, p.rows))),
+        })),
+      },
+      keyPadding: cat(parts.map((p) => p.state.keyPadding.indexSelect(0, p.rows))),
+    };
   }
   dispose(state: GenRecState): void {
     for (const l of state.cache.layers) {

@@ -94,7 +94,9 @@ export class Block extends Module {
   forward(x: Tensor, bias: Tensor | null, past?: { k: Tensor; v: Tensor }): { x: Tensor; k: Tensor; v: Tensor } {
     const a = this.attn.forward(this.ln1.forward(x), bias, past);
     const h = x.add(a.y);
-    const f = this.out.forward(this.fc.forward(this.ln2.forward(h)).gelu('tanh')).dropout(this.cfg.dropout, this.training);
+    const f = this.out
+      .forward(this.fc.forward(this.ln2.forward(h)).gelu('tanh'))
+      .dropout(this.cfg.dropout, this.training);
     return { x: h.add(f), k: a.k, v: a.v };
   }
 }
@@ -127,7 +129,8 @@ export class Transformer extends Module {
     const qpos = arange(t).add(past).unsqueeze(1); // [T, 1]
     const kpos = arange(s).unsqueeze(0); // [1, S]
     let masked = kpos.gt(qpos); // [T, S] true = future
-    if (keyPadding) masked = masked.unsqueeze(0).logicalOr(keyPadding.unsqueeze(1)).unsqueeze(1); // [N,1,T,S]
+    if (keyPadding)
+      masked = masked.unsqueeze(0).logicalOr(keyPadding.unsqueeze(1)).unsqueeze(1); // [N,1,T,S]
     else masked = masked.unsqueeze(0).unsqueeze(0);
     return masked.to(this.cfg.dtype ?? 'float32').mul(NEG);
   }

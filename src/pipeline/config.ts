@@ -9,7 +9,11 @@ import { BearConfig } from '../train/objectives/bear.js';
 
 export const IdsConfigDef = defineConfig('ids', {
   vocabSize: int({ default: 2048, min: 300, doc: 'Byte-level BPE vocabulary size (specials + 256 bytes + merges).' }),
-  maxTokens: int({ default: 24, min: 1, doc: 'Title tokens kept per identifier (longer titles are truncated, counted).' }),
+  maxTokens: int({
+    default: 24,
+    min: 1,
+    doc: 'Title tokens kept per identifier (longer titles are truncated, counted).',
+  }),
   lowercase: bool({ default: false, doc: 'Lower-case titles before tokenising (creates more collisions).' }),
   disambiguators: int({ default: 32, min: 1, doc: 'Special tokens <d1>… appended to colliding titles before EOS.' }),
   minPairFrequency: int({ default: 2, min: 1, doc: 'BPE stops merging pairs rarer than this.' }),
@@ -28,8 +32,14 @@ export const RunConfigDef = defineConfig('run', {
     nonEmpty: true,
     doc: "Data: 'embedded:office-mini', 'windows:<dir>' (BEAR CSVs), or 'interactions:<file>' (user,item,timestamp).",
   }),
-  preset: oneOf(['tiny', 'small'], { default: 'small', doc: 'Size preset for model and trainer (applied before file and flags).' }),
-  objective: oneOf(['sft', 'msl', 'bear'], { default: 'msl', doc: 'Training objective (its settings: the section of the same name).' }),
+  preset: oneOf(['tiny', 'small'], {
+    default: 'small',
+    doc: 'Size preset for model and trainer (applied before file and flags).',
+  }),
+  objective: oneOf(['sft', 'msl', 'bear'], {
+    default: 'msl',
+    doc: 'Training objective (its settings: the section of the same name).',
+  }),
   seed: int({ default: 0, doc: 'Seed of the whole run (initialisation, shuffling, dropout).' }),
   threads: int({ default: 0, min: 0, doc: 'libtorch threads (0 = one per core that is not busy, measured at start).' }),
   trainOnPrefixes: bool({
@@ -60,7 +70,7 @@ export type RunConfig = ConfigOf<typeof RunConfigDef>;
 export const RUN_PRESETS = {
   tiny: {
     model: { dModel: 64, nHeads: 2, nLayers: 2, dFF: 256, dropout: 0.1 },
-    trainer: { lr: 2e-3, batchSize: 64, epochs: 6, patience: 2, warmup: 0.05 },
+    trainer: { lr: 2e-3, batchSize: 64, epochs: 8, patience: 3, warmup: 0.05 },
     eval: { validUsers: 300 },
     trainOnPrefixes: false,
   },

@@ -7,7 +7,8 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
   const arg = i < 0 ? '' : spec.slice(i + 1);
   switch (kind) {
     case 'embedded':
-      if (arg !== '' && arg !== 'office-mini') throw new Error(`dataset: unknown embedded data set '${arg}' (known: office-mini)`);
+      if (arg !== '' && arg !== 'office-mini')
+        throw new Error(`dataset: unknown embedded data set '${arg}' (known: office-mini)`);
       return { format: 'embedded', name: 'office-mini' };
     case 'windows':
       if (!arg) throw new Error("dataset: 'windows:' needs a directory, e.g. windows:../shared/data/amazon-office");
@@ -16,7 +17,9 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
       if (!arg) throw new Error("dataset: 'interactions:' needs a file, e.g. interactions:log.csv");
       return { format: 'interactions', file: arg };
     default:
-      throw new Error(`dataset: unknown spec '${spec}' (use embedded:office-mini, windows:<dir> or interactions:<file>)`);
+      throw new Error(
+        `dataset: unknown spec '${spec}' (use embedded:office-mini, windows:<dir> or interactions:<file>)`,
+      );
   }
 }
 

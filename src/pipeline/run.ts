@@ -47,7 +47,10 @@ function metricNames(cfg: RunConfig): string[] {
 }
 
 /** Trains and evaluates one configuration end to end; writes `<dir>/{config,ids}.json, model.safetensors, results.json`. */
-export async function runExperiment(cfg: RunConfig, opts: { log?: Log; resume?: boolean; data?: NextItemDataset } = {}): Promise<RunOutput> {
+export async function runExperiment(
+  cfg: RunConfig,
+  opts: { log?: Log; resume?: boolean; data?: NextItemDataset } = {},
+): Promise<RunOutput> {
   const log = opts.log ?? stderrLog;
   const dir = cfg.out || defaultRunDir(cfg);
   mkdirSync(dir, { recursive: true });
@@ -57,23 +60,33 @@ export async function runExperiment(cfg: RunConfig, opts: { log?: Log; resume?: 
 
   const ds = opts.data ?? loadDatasetFromSpec(cfg.dataset);
   const st = datasetStats(ds);
-  log(`data ${ds.name} (${ds.fingerprint}): ${st.items} items, train ${ds.train.length} / valid ${ds.valid.length} / test ${ds.test.length} rows; protocol ${ds.protocol.name}`);
+  log(
+    `data ${ds.name} (${ds.fingerprint}): ${st.items} items, train ${ds.train.length} / valid ${ds.valid.length} / test ${ds.test.length} rows; protocol ${ds.protocol.name}`,
+  );
   for (const l of ds.log) log(`data: ${l}`);
 
   const ids = buildTitleIdentifier(ds.items, cfg.ids);
-  log(`ids: title BPE vocab ${ids.vocabSize}, mean code length ${ids.stats.meanLength.toFixed(1)} (max ${ids.stats.maxLength}), ` +
-      `${ids.stats.collisions} items disambiguated in ${ids.stats.groups} collision groups, ${ids.stats.truncated} titles truncated`);
+  log(
+    `ids: title BPE vocab ${ids.vocabSize}, mean code length ${ids.stats.meanLength.toFixed(1)} (max ${ids.stats.maxLength}), ` +
+      `${ids.stats.collisions} items disambiguated in ${ids.stats.groups} collision groups, ${ids.stats.truncated} titles truncated`,
+  );
   writeJsonAtomicSync(join(dir, 'ids.json'), ids.toJSON());
 
   const objective = createObjective(cfg.objective, cfg[cfg.objective], 'run config');
   const trainEx = cfg.trainOnPrefixes ? expandPrefixes(ds.train) : ds.train;
-  log(`train: objective ${cfg.objective}, ${trainEx.length} examples${cfg.trainOnPrefixes ? ' (every prefix of each window)' : ''}, ${threads} threads`);
+  log(
+    `train: objective ${cfg.objective}, ${trainEx.length} examples${cfg.trainOnPrefixes ? ' (every prefix of each window)' : ''}, ${threads} threads`,
+  );
 
   let model = new GenRecModel(cfg.model, ids);
   log(`model: ${cfg.preset} preset, ${model.numParameters().toLocaleString('en-US')} parameters`);
   const validSet = cfg.eval.validUsers > 0 ? ds.valid.slice(-cfg.eval.validUsers) : ds.valid;
   const task = nextItemTask(model, objective, validSet, evalSettings(cfg));
-  const trainRes = train(task, trainEx, cfg.trainer, { checkpointDir: join(dir, 'checkpoints'), resume: opts.resume, log });
+  const trainRes = train(task, trainEx, cfg.trainer, {
+    checkpointDir: join(dir, 'checkpoints'),
+    resume: opts.resume,
+    log,
+  });
   log(`train: best epoch ${trainRes.bestEpoch} (validation NDCG@10 ${trainRes.bestScore.toFixed(4)})`);
 
   if (cfg.refit && ds.valid.length > 0) {
@@ -85,11 +98,16 @@ export async function runExperiment(cfg: RunConfig, opts: { log?: Log; resume?: 
     const refitEx = cfg.trainOnPrefixes ? expandPrefixes(all) : all;
     const refitTask = nextItemTask(model, objective, validSet.slice(0, 1), evalSettings(cfg));
     log(`refit: ${refitEx.length} examples (train + valid) for ${trainRes.bestEpoch} epochs`);
-    train(refitTask, refitEx, { ...cfg.trainer, epochs: trainRes.bestEpoch, patience: 0, validateEvery: trainRes.bestEpoch }, {
-      checkpointDir: join(dir, 'refit'),
-      resume: opts.resume,
-      log,
-    });
+    train(
+      refitTask,
+      refitEx,
+      { ...cfg.trainer, epochs: trainRes.bestEpoch, patience: 0, validateEvery: trainRes.bestEpoch },
+      {
+        checkpointDir: join(dir, 'refit'),
+        resume: opts.resume,
+        log,
+      },
+    );
   }
   saveCheckpoint(join(dir, 'model.safetensors'), { model, meta: { config: cfg, codeVersion: codeVersion().string } });
 
@@ -99,11 +117,20 @@ export async function runExperiment(cfg: RunConfig, opts: { log?: Log; resume?: 
   if (cfg.popularity.enabled) {
     const pop = Popularity.fit(ds.items.length, cfg.refit ? [...ds.train, ...ds.valid] : ds.train);
     const recs = pop.recommend(Math.max(...cfg.eval.ks));
-    popularity = evaluateRankings(ds.test.map(() => recs), ds.test.map((e) => e.target), metricNames(cfg)).mean;
+    popularity = evaluateRankings(
+      ds.test.map(() => recs),
+      ds.test.map((e) => e.target),
+      metricNames(cfg),
+    ).mean;
   }
   const rows: Row[] = [];
   if (popularity) rows.push({ method: 'most-popular', ...popularity });
-  rows.push({ method: `genrec ${cfg.objective}`, ...pick(test.mean, metricNames(cfg)), 'invalid': test.mean[`invalid@${Math.max(...cfg.eval.ks)}`], 'users/s': test.usersPerSec });
+  rows.push({
+    method: `genrec ${cfg.objective}`,
+    ...pick(test.mean, metricNames(cfg)),
+    invalid: test.mean[`invalid@${Math.max(...cfg.eval.ks)}`],
+    'users/s': test.usersPerSec,
+  });
   const table = formatConsoleTable(rows, [
     { key: 'method' },
     ...metricNames(cfg).map((k) => ({ key: k, decimals: 4, best: 'max' as const })),
@@ -114,7 +141,11 @@ export async function runExperiment(cfg: RunConfig, opts: { log?: Log; resume?: 
   await writeResults(join(dir, 'results.json'), {
     kind: 'train',
     config: cfg,
-    dataset: { name: ds.name, fingerprint: ds.fingerprint, protocol: `${ds.protocol.name} ${JSON.stringify(ds.protocol.params)}; test: constrained beam search B=${cfg.eval.beamWidth}, length penalty 0` },
+    dataset: {
+      name: ds.name,
+      fingerprint: ds.fingerprint,
+      protocol: `${ds.protocol.name} ${JSON.stringify(ds.protocol.params)}; test: constrained beam search B=${cfg.eval.beamWidth}, length penalty 0`,
+    },
     metrics: { test: test.mean, popularity: popularity ?? null },
     perUser: { test: test.perUser },
     speed: { testUsersPerSec: test.usersPerSec, testSeconds: test.seconds, threads },
@@ -136,9 +167,13 @@ export interface LoadedRun {
 
 export function loadRun(dir: string): LoadedRun {
   for (const f of ['config.json', 'ids.json', 'model.safetensors']) {
-    if (!existsSync(join(dir, f))) throw new Error(`run ${dir}: missing ${f} (train it first with genrec train --out ${dir})`);
+    if (!existsSync(join(dir, f)))
+      throw new Error(`run ${dir}: missing ${f} (train it first with genrec train --out ${dir})`);
   }
-  const config = RunConfigDef.parse(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), join(dir, 'config.json'));
+  const config = RunConfigDef.parse(
+    JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')),
+    join(dir, 'config.json'),
+  );
   const ids = identifierFromJSON(JSON.parse(readFileSync(join(dir, 'ids.json'), 'utf8')));
   const model = new GenRecModel(config.model, ids);
   loadCheckpoint(join(dir, 'model.safetensors'), { model });

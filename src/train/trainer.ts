@@ -11,7 +11,17 @@
 // of every epoch from (seed, epoch), so the stream does not depend on where a run was interrupted.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { adamW, clipGradNorm, keep, manualSeed, noGrad, tidy, type Optimizer, type Tensor } from '../engine/index.js';
+import {
+  adamW,
+  clipGradNorm,
+  keep,
+  manualSeed,
+  noGrad,
+  releaseMemory,
+  tidy,
+  type Optimizer,
+  type Tensor,
+} from '../engine/index.js';
 import { writeJsonAtomicSync } from '../util/atomic.js';
 import { bool, defineConfig, int, num, oneOf, type ConfigOf } from '../util/config.js';
 import { Progress } from '../util/progress.js';
@@ -376,6 +386,7 @@ export function train<E>(
         `${val} | ${record.examplesPerSec.toFixed(0)} ex/s | ${record.seconds.toFixed(1)}s`,
     );
     if (stopEarly) log(`[train] early stop: no improvement in ${cfg.patience} validation(s)`);
+    releaseMemory(); // give the epoch's freed activations back to the OS (glibc keeps them otherwise)
     opts.onEpoch?.(record, { stopping: st.done, checkpointDir: dir });
   }
 
