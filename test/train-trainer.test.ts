@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setNumThreads } from '../src/engine/index.js';
-import { readCheckpoint, restoreModel, checkpointMeta } from '../src/train/checkpoint.js';
+import { loadCheckpoint, readCheckpointMeta } from '../src/engine/checkpoint.js';
 import { train, TrainerConfig, type EpochRecord, type TrainerConfig as TrainerCfg } from '../src/train/trainer.js';
 import { LinearTask, makeData, type ChildSpec } from './train-fixture.js';
 
@@ -152,7 +152,7 @@ test('trainer: a SIGKILLed run resumes from its last checkpoint and ends identic
     assert.equal(child.signal, 'SIGKILL', `child exited with ${child.status}: ${child.stdout}\n${child.stderr}`);
     assert.match(child.stdout, /KILLING after epoch 2/);
     assert.doesNotMatch(child.stdout, /epoch 3\/5/);
-    const killed = checkpointMeta(readCheckpoint(path.join(dir, 'last.safetensors')), dir) as { epoch: number };
+    const killed = readCheckpointMeta(path.join(dir, 'last.safetensors')) as { epoch: number };
     assert.equal(killed.epoch, 2);
 
     // keep a copy of the killed state for the corruption checks below
@@ -171,12 +171,12 @@ test('trainer: a SIGKILLed run resumes from its last checkpoint and ends identic
 
     // the final checkpoint is valid: it loads into a fresh model and matches the reference's
     const fresh = new LinearTask(5, []);
-    const last = readCheckpoint(path.join(dir, 'last.safetensors'));
-    restoreModel(last, dir, fresh.model);
+    const lastFile = path.join(dir, 'last.safetensors');
+    loadCheckpoint(lastFile, { model: fresh.model });
     const refLast = new LinearTask(5, []);
-    restoreModel(readCheckpoint(path.join(refDir, 'last.safetensors')), refDir, refLast.model);
+    loadCheckpoint(path.join(refDir, 'last.safetensors'), { model: refLast.model });
     assert.deepEqual(weights(fresh), weights(refLast));
-    const meta = checkpointMeta(last, dir) as { epoch: number; done: boolean };
+    const meta = readCheckpointMeta(lastFile) as { epoch: number; done: boolean };
     assert.equal(meta.epoch, 5);
     assert.equal(meta.done, true);
 

@@ -97,6 +97,24 @@ function fail(path: string, msg: string): never {
   throw new Error(`loadCheckpoint: ${path}: ${msg}`);
 }
 
+function metaOf(md: Record<string, string>, path: string): CheckpointMeta {
+  if (md['genrec.format'] !== CHECKPOINT_FORMAT) {
+    fail(path, `not a genrec checkpoint (metadata genrec.format = ${JSON.stringify(md['genrec.format'] ?? null)})`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(md.meta ?? '{}');
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed as CheckpointMeta;
+  } catch (e) {
+    fail(path, `metadata 'meta' is not a JSON object (${(e as Error).message})`);
+  }
+}
+
+/** The metadata stored with a checkpoint (the whole file is validated as safetensors; nothing is restored). */
+export function readCheckpointMeta(path: string): CheckpointMeta {
+  return metaOf(loadSafetensorsSync(path).metadata, path);
+}
+
 /**
  * Restores model parameters (and the optimizer's state when `optimizer` is given) from `path`
  * and returns the stored metadata. The file must hold exactly the model's parameters, with the
@@ -105,17 +123,7 @@ function fail(path: string, msg: string): never {
 export function loadCheckpoint(path: string, opts: LoadCheckpointOptions): CheckpointMeta {
   const file = loadSafetensorsSync(path);
   const md = file.metadata;
-  if (md['genrec.format'] !== CHECKPOINT_FORMAT) {
-    fail(path, `not a genrec checkpoint (metadata genrec.format = ${JSON.stringify(md['genrec.format'] ?? null)})`);
-  }
-  let meta: CheckpointMeta;
-  try {
-    const parsed: unknown = JSON.parse(md.meta ?? '{}');
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-    meta = parsed as CheckpointMeta;
-  } catch (e) {
-    fail(path, `metadata 'meta' is not a JSON object (${(e as Error).message})`);
-  }
+  const meta = metaOf(md, path);
 
   // Validate everything before touching the model, so a bad file leaves it unchanged.
   const params = opts.model.namedParameters();

@@ -21,7 +21,6 @@ export {
   type ObjectiveName,
 } from './objectives/registry.js';
 export { learningRateAt, resolveWarmup, type DecayKind, type ScheduleSpec } from './schedule.js';
-export { saveCheckpoint, readCheckpoint, checkpointMeta, restoreModel, restoreOptimizer } from './checkpoint.js';
 export {
   train,
   TrainerConfig,

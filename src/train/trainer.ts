@@ -26,7 +26,7 @@ import { writeJsonAtomicSync } from '../util/atomic.js';
 import { bool, defineConfig, int, num, oneOf, type ConfigOf } from '../util/config.js';
 import { Progress } from '../util/progress.js';
 import { Rng, type RngState } from '../util/rng.js';
-import { checkpointMeta, readCheckpoint, restoreModel, restoreOptimizer, saveCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from '../engine/checkpoint.js';
 import { learningRateAt, resolveWarmup, type ScheduleSpec } from './schedule.js';
 import type { TrainTask } from './types.js';
 
@@ -242,16 +242,20 @@ export function train<E>(
   if (opts.resume) {
     if (!lastPath) throw new Error('train: resume needs a checkpointDir');
     if (existsSync(lastPath)) {
-      const file = readCheckpoint(lastPath);
-      const saved = parseRunState(checkpointMeta(file, lastPath), lastPath);
+      let meta: unknown;
+      try {
+        meta = readCheckpointMeta(lastPath);
+      } catch (e) {
+        throw new Error(`cannot resume: checkpoint ${lastPath} is unreadable or corrupt (${(e as Error).message})`);
+      }
+      const saved = parseRunState(meta, lastPath);
       const diff = configDiff(saved.config, cfg);
       if (diff.length)
         throw new Error(`cannot resume from ${lastPath}: the trainer config changed (${diff.join('; ')})`);
       if (saved.numExamples !== n) {
         throw new Error(`cannot resume from ${lastPath}: it was trained on ${saved.numExamples} examples, now ${n}`);
       }
-      restoreModel(file, lastPath, model);
-      restoreOptimizer(file, lastPath, opt);
+      loadCheckpoint(lastPath, { model, optimizer: opt });
       st = { ...saved, config: cfg };
       log(`[train] resumed from ${lastPath}: epoch ${st.epoch}/${cfg.epochs} done, step ${st.step}/${totalSteps}`);
     } else {
@@ -369,11 +373,11 @@ export function train<E>(
     if (improved) {
       if (bestPath && dir) {
         const bestMeta = { epoch, score: validation?.score, metrics: validation?.metrics };
-        saveCheckpoint(bestPath, model, bestMeta);
+        saveCheckpoint(bestPath, { model, meta: bestMeta });
         writeJsonAtomicSync(path.join(dir, BEST_JSON), bestMeta);
       } else snapshotBest();
     }
-    if (lastPath) saveCheckpoint(lastPath, model, st, opt);
+    if (lastPath) saveCheckpoint(lastPath, { model, optimizer: opt, meta: { ...st } });
 
     const val = validation
       ? ` | val ${validation.score.toPrecision(4)}${improved ? ' (best)' : ` (best ${st.bestScore?.toPrecision(4)} @${st.bestEpoch})`}`
@@ -393,7 +397,7 @@ export function train<E>(
   // Load the best weights back.
   if (bestPath) {
     if (!existsSync(bestPath)) throw new Error(`train: best checkpoint ${bestPath} is missing`);
-    restoreModel(readCheckpoint(bestPath), bestPath, model);
+    loadCheckpoint(bestPath, { model });
   } else if (bestInMemory) {
     const best: Tensor[] = bestInMemory;
     noGrad(() => params.forEach((p, i) => p.assign(best[i])));
