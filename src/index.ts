@@ -1,0 +1,21 @@
+// genrec's library API. The layers follow the data flow:
+// data → item identifiers → model → train / decode → evaluate → report.
+export * as engine from './engine/index.js';
+export * from './data/index.js';
+export * from './ids/index.js';
+export { GenRecModel, type GenRecState, type EncodedHistory } from './model/genrec.js';
+export { Transformer, type TransformerConfig, type KVCache } from './model/transformer.js';
+export { ModelConfigDef, MODEL_PRESETS, modelConfig, type ModelConfig, type ModelPreset } from './model/config.js';
+export * from './decode/index.js';
+export * from './train/index.js';
+export * from './eval/metrics.js';
+export * from './eval/stats.js';
+export * from './baselines/index.js';
+export { RunConfigDef, RUN_PRESETS, resolveRunConfig, type RunConfig } from './pipeline/config.js';
+export { runExperiment, loadRun, type RunOutput, type LoadedRun } from './pipeline/run.js';
+export { evaluateModel, type EvalSettings, type ModelEvalResult } from './pipeline/evaluate.js';
+export { recommend, type RecommendSettings } from './pipeline/recommend.js';
+export { targetBatch } from './pipeline/batch.js';
+export { nextItemTask, expandPrefixes } from './pipeline/task.js';
+export { formatConsoleTable, formatMarkdownTable } from './report/table.js';
+export { writeResults, readResults } from './report/results.js';
