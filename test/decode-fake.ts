@@ -3,16 +3,11 @@
 import { tensor, type Tensor } from '../src/engine/index.js';
 import { PrefixTrie } from '../src/ids/trie.js';
 import type { StepModel } from '../src/decode/types.js';
+import { Rng } from '../src/util/rng.js';
 
 export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 export function randInt(r: () => number, lo: number, hi: number): number {

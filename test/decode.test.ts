@@ -99,7 +99,7 @@ function refBeam(
           if (c.score > pool[w].score) {
             if (pool[w].item === target && tState === 'pooled') {
               tState = 'pruned';
-              prunedAt = step;
+              prunedAt = trie.depth[trie.itemLeaf[target]] - 1; // evicted after finishing: its last step
             }
             pool[w] = { item, score: c.score };
             added = true;

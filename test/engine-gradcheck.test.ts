@@ -16,17 +16,12 @@ import {
   type Tensor,
 } from '../src/engine/index.js';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.js';
+import { Rng } from '../src/util/rng.js';
 
 /** Small deterministic PRNG (mulberry32) so inputs do not depend on libtorch's generator. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /** Uniform values in [lo, hi). */

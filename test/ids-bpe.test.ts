@@ -1,17 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ByteBpe, NUM_FIXED_SPECIALS, pretokenize } from '../src/ids/bpe.js';
+import { Rng } from '../src/util/rng.js';
 
 // Tiny deterministic PRNG for reproducible random corpora.
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /** Reference trainer: recounts every pair before each merge. Same tie rule: max count, then smaller (a, b). */

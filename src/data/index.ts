@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataError } from './errors.js';
-import { loadInteractions } from './interactions.js';
-import { loadWindows } from './windows.js';
+import { loadInteractions, type InteractionsOptions } from './interactions.js';
+import { loadWindows, type WindowsOptions } from './windows.js';
 import type { NextItemDataset } from './types.js';
 
 export * from './types.js';
@@ -40,24 +40,8 @@ export type EmbeddedName = 'office-mini';
 export const EMBEDDED_NAMES: readonly EmbeddedName[] = ['office-mini'];
 
 export type DatasetSpec =
-  | {
-      format: 'windows';
-      dir: string;
-      trainFile?: string;
-      testFile?: string;
-      validFile?: string;
-      validFraction?: number;
-      name?: string;
-    }
-  | {
-      format: 'interactions';
-      file: string;
-      titles?: string;
-      kcore?: number;
-      protocol?: string;
-      protocolParams?: Record<string, number>;
-      name?: string;
-    }
+  | ({ format: 'windows' } & WindowsOptions)
+  | ({ format: 'interactions' } & InteractionsOptions)
   | { format: 'embedded'; name?: EmbeddedName };
 
 /**

@@ -35,7 +35,7 @@
  *
  * Diagnostics (BEAR's pruning rate PR@K): with `targets` (one item per user), `prunedAt[u]` is the
  * step s at which the target's prefix of length s+1 was dropped (not taken as a beam, EOS rank ≥ B, not
- * better than a full pool's worst, evicted from the pool later, or still running when the user
+ * better than a full pool's worst, evicted from the pool later (recorded at its last step), or still running when the user
  * stopped), or -1 if the target is in the final pool of B finished items. Whether it is also in the
  * returned top K is read off the hypotheses.
  */
@@ -217,7 +217,7 @@ export function beamSearchDetailed<S>(
                   tKept = true;
                   tStatus[u] = 1;
                 }
-                if (ev >= 0 && targets !== null && ev === targets[u] && tStatus[u] === 1) prune(u, step);
+                if (ev >= 0 && targets !== null && ev === targets[u] && tStatus[u] === 1) prune(u, tPath[u].length - 2); // its whole code was dropped: record its last step
               } else {
                 nUser.push(u);
                 nParent.push(row);

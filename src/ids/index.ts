@@ -1,6 +1,7 @@
 import { ByteBpe } from './bpe.js';
 import { TitleIdentifier, normalizeTitle, titlesByIndex } from './title.js';
 import type { IdItem, ItemIdentifier } from './types.js';
+import { SemanticIdentifier } from '../sid/identifier.js';
 
 export * from './bpe.js';
 export * from './trie.js';
@@ -84,5 +85,6 @@ export function buildTitleIdentifier(
 export function identifierFromJSON(json: unknown): ItemIdentifier {
   const kind = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).kind : undefined;
   if (kind === 'title') return TitleIdentifier.fromJSON(json);
+  if (kind === 'sid') return SemanticIdentifier.fromJSON(json);
   throw new Error(`ids: cannot rebuild identifier of kind ${JSON.stringify(kind)}`);
 }

@@ -6,6 +6,7 @@ import { TrainerConfig } from '../train/trainer.js';
 import { SftConfig } from '../train/objectives/sft.js';
 import { MslConfig } from '../train/objectives/msl.js';
 import { BearConfig } from '../train/objectives/bear.js';
+import { BeamSimConfig } from '../train/objectives/beam-sim.js';
 
 export const IdsConfigDef = defineConfig('ids', {
   vocabSize: int({ default: 2048, min: 300, doc: 'Byte-level BPE vocabulary size (specials + 256 bytes + merges).' }),
@@ -36,7 +37,7 @@ export const RunConfigDef = defineConfig('run', {
     default: 'small',
     doc: 'Size preset for model and trainer (applied before file and flags).',
   }),
-  objective: oneOf(['sft', 'msl', 'bear'], {
+  objective: oneOf(['sft', 'msl', 'bear', 'beam-sim'], {
     default: 'msl',
     doc: 'Training objective (its settings: the section of the same name).',
   }),
@@ -60,6 +61,7 @@ export const RunConfigDef = defineConfig('run', {
   sft: SftConfig,
   msl: MslConfig,
   bear: BearConfig,
+  'beam-sim': BeamSimConfig,
   popularity: defineConfig('baselines', {
     enabled: bool({ default: true, doc: 'Also evaluate the most-popular baseline on the test set.' }),
   }),

@@ -1,6 +1,7 @@
 // Objective registry: name → typed config + factory. A new objective adds one line here.
 import { closest, type ConfigDef } from '../../util/config.js';
 import { bear, BearConfig } from './bear.js';
+import { beamSim, BeamSimConfig } from './beam-sim.js';
 import { msl, MslConfig } from './msl.js';
 import { sft, SftConfig } from './sft.js';
 import type { Objective } from './types.js';
@@ -21,6 +22,7 @@ export const OBJECTIVES = {
   sft: entry(SftConfig, sft, 'Token cross-entropy over the full vocabulary (BIGRec SFT).'),
   msl: entry(MslConfig, msl, 'Masked softmax loss: softmax over the trie-valid next tokens, temperature τ.'),
   bear: entry(BearConfig, bear, 'Base objective (sft|msl) + λ · beam-search-aware regulariser (BEAR).'),
+  'beam-sim': entry(BeamSimConfig, beamSim, 'Base objective + λ · prefix vs B-th simulated beam penalty (BEAR §3.1).'),
 } as const;
 
 export type ObjectiveName = keyof typeof OBJECTIVES;

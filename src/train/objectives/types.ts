@@ -15,6 +15,12 @@ export interface ObjectiveInput {
    * The target token is always among them.
    */
   valid: { tokens: Tensor; mask: Tensor };
+  /**
+   * Only for objectives that ask for it (`Objective.beamThresholds`): [B, L] log-prob of the B-th best prefix of
+   * length t+1 in a beam search simulated on the batch's histories (constant, no gradient), −Infinity where that
+   * step has fewer than B candidates. Filled by the training task.
+   */
+  beamThresholds?: Tensor;
 }
 
 export interface ObjectiveOutput {
@@ -24,4 +30,8 @@ export interface ObjectiveOutput {
   logs?: Record<string, number>;
 }
 
-export type Objective = (input: ObjectiveInput) => ObjectiveOutput;
+export interface Objective {
+  (input: ObjectiveInput): ObjectiveOutput;
+  /** Present when the objective needs `input.beamThresholds` from a simulated beam search of this width. */
+  readonly beamThresholds?: { readonly beamWidth: number };
+}

@@ -1,0 +1,388 @@
+/**
+ * Beam-search pruning diagnostics of BEAR (Yang et al. 2026, /work/shared/papers/bear.md §2.3, §3.2, Figures 3, 4,
+ * 6), for any trained model on any split:
+ *
+ * - PR@K (pruning rate): among the cases whose target is in the EXACT top-K items by overall probability
+ *   (exactTopK), the share that beam search of width B does NOT return in its top-K.
+ * - Necessary-condition share ("Prop" of Figure 4): among those pruned cases, the share where some target token is
+ *   not in the top-B of its trie-valid siblings at its step (eq. 3.2, restricted to the valid children as
+ *   constrained decoding is). The sibling rank of token y_t is the number of valid children c of the prefix y_<t
+ *   with p(c | y_<t, x) STRICTLY greater than p(y_t | y_<t, x) (ties favour the target); violated iff rank ≥ B.
+ *   Caveat: with the Hugging Face semantics of src/decode/beam.ts an EOS sibling does not take a running-beam slot,
+ *   so a non-EOS token whose B better siblings include EOS may still survive; the paper's condition ignores this.
+ * - What pruning costs: HR/NDCG@K of exact top-K decoding next to beam search, and the exact search's model rows
+ *   per user (its expansions) against the trie's internal node count (rows an exhaustive scoring needs) and size.
+ *
+ * Everything is returned per user (for paired bootstraps) and summarised. Users are processed in chunks; every
+ * decoder call runs under noGrad / tidy.
+ */
+import { noGrad, tidy } from '../engine/index.js';
+import { beamSearchDetailed } from '../decode/beam.js';
+import { exactTopK } from '../decode/exact.js';
+import { advanceModel, childScores, internalNodeCount, startModel, type StepOutput } from '../decode/common.js';
+import type { DecodeInput, StepModel } from '../decode/types.js';
+import type { PrefixTrie } from '../ids/trie.js';
+import type { GenRecModel } from '../model/genrec.js';
+import type { Example } from '../data/types.js';
+import { targetBatch } from '../pipeline/batch.js';
+import { evaluateRankings } from './metrics.js';
+
+/** Rank of every target token among its trie-valid siblings (see module comment). */
+export interface SiblingRanks {
+  /** Row width: the longest code among the targets. */
+  width: number;
+  /** U × width: rank at step t (0 = most probable valid child), −1 beyond the code's length. */
+  ranks: Int32Array;
+  /** Per user: code length (including EOS). */
+  lengths: Int32Array;
+}
+
+/** Per user: the first step whose sibling rank is ≥ beamWidth, or −1 if the necessary condition holds. */
+export function violationSteps(r: SiblingRanks, beamWidth: number): Int32Array {
+  const U = r.lengths.length;
+  const out = new Int32Array(U).fill(-1);
+  for (let u = 0; u < U; u++) {
+    for (let t = 0; t < r.lengths[u]; t++) {
+      if (r.ranks[u * r.width + t] >= beamWidth) {
+        out[u] = t;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Sibling ranks from a StepModel: walks each target's path with one `advance` per step (rows of users whose code
+ * continues, token = the target token). Works with any model implementing the decoders' interface.
+ */
+export function siblingRanksFromStepModel<S>(input: DecodeInput<S>, targets: Int32Array): SiblingRanks {
+  const { model, trie, numUsers: U } = input;
+  if (targets.length !== U) throw new Error(`siblingRanks: ${targets.length} targets for ${U} users`);
+  const paths = trie.targetPaths(targets);
+  const W = paths.width;
+  const ranks = new Int32Array(U * W).fill(-1);
+  if (U === 0 || W === 0) return { width: W, ranks, lengths: paths.lengths };
+  noGrad(() => {
+    let cur: StepOutput<S> = startModel(model, U);
+    let lpLive = true;
+    let alive = Int32Array.from({ length: U }, (_, u) => u); // row r of cur ↔ user alive[r]
+    try {
+      for (let t = 0; t < W; t++) {
+        const nodes = Int32Array.from(alive, (u) => paths.prefixNodes[u * W + t]);
+        const ch = trie.batchChildren(nodes);
+        const C = ch.width;
+        const lp = cur.logProbs;
+        const sc = tidy(() => childScores(lp, ch, null).toFloat64());
+        cur.logProbs.dispose();
+        lpLive = false;
+        const rows: number[] = [];
+        const toks: number[] = [];
+        const nextAlive: number[] = [];
+        for (let r = 0; r < alive.length; r++) {
+          const u = alive[r];
+          const tok = paths.targetTokens[u * W + t];
+          let sy = NaN;
+          for (let c = 0; c < C && ch.tokens[r * C + c] >= 0; c++) if (ch.tokens[r * C + c] === tok) sy = sc[r * C + c];
+          let rank = 0;
+          for (let c = 0; c < C && ch.tokens[r * C + c] >= 0; c++) if (sc[r * C + c] > sy) rank++;
+          ranks[u * W + t] = rank;
+          if (t + 1 < paths.lengths[u]) {
+            rows.push(r);
+            toks.push(tok);
+            nextAlive.push(u);
+          }
+        }
+        if (rows.length === 0) break;
+        const next = advanceModel(model, cur.state, Int32Array.from(rows), Int32Array.from(toks));
+        model.dispose(cur.state);
+        cur = next;
+        lpLive = true;
+        alive = Int32Array.from(nextAlive);
+      }
+    } finally {
+      if (lpLive) cur.logProbs.dispose();
+      model.dispose(cur.state);
+    }
+  });
+  return { width: W, ranks, lengths: paths.lengths };
+}
+
+/**
+ * Sibling ranks of a GenRecModel by teacher forcing: one `forwardTrain` over the targets (no decoding), ranks of
+ * the full-softmax log-probs among the valid tokens of `targetBatch`. Runs in eval mode (restored) under noGrad.
+ */
+export function siblingRanksTeacherForced(
+  model: GenRecModel,
+  histories: ReadonlyArray<ReadonlyArray<number>>,
+  targets: Int32Array,
+): SiblingRanks {
+  const U = histories.length;
+  if (targets.length !== U) throw new Error(`siblingRanks: ${targets.length} targets for ${U} users`);
+  const paths = model.ids.trie.targetPaths(targets);
+  const W = paths.width;
+  if (U === 0) return { width: W, ranks: new Int32Array(0), lengths: paths.lengths };
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    const ranks = tidy(() =>
+      noGrad(() => {
+        const tb = targetBatch(model.ids, targets);
+        const lp = model.forwardTrain(model.encodeHistories(histories), tb.targetIn).logSoftmax(-1);
+        const zY = lp.gather(2, tb.targets.unsqueeze(-1)); // [U, L, 1]
+        const better = lp.gather(2, tb.valid.tokens).gt(zY).logicalAnd(tb.valid.mask).to('int64').sum(-1); // [U, L]
+        return better.maskedFill(tb.mask.eq(0), -1).toInt32();
+      }),
+    );
+    return { width: W, ranks, lengths: paths.lengths };
+  } finally {
+    model.train(wasTraining);
+  }
+}
+
+export interface PruningSettings {
+  /** Beam width B of the beam search (and of the necessary condition). */
+  beamWidth: number;
+  /** Cut-offs K (each ≤ beamWidth) for PR@K, HR@K, NDCG@K. */
+  ks: number[];
+  /** Users processed together. */
+  chunkUsers: number;
+  /** Exact search batching: most prefixes expanded per round over a chunk (default 4096). */
+  exactMaxRowsPerRound?: number;
+  /** Exact search: prefixes popped per user per round (default 1 = pure best-first, the fewest expansions). */
+  exactMaxPopsPerUser?: number;
+}
+
+/** Where the diagnostics get their models from: a fresh StepModel per chunk of users, and optionally the ranks. */
+export interface PruningSource<S> {
+  trie: PrefixTrie;
+  numUsers: number;
+  /** A decoding session for users [from, to). */
+  stepModel(from: number, to: number): StepModel<S>;
+  /** Sibling ranks of users [from, to); default: walk the targets with `stepModel` (siblingRanksFromStepModel). */
+  siblingRanks?(from: number, to: number, targets: Int32Array): SiblingRanks;
+}
+
+export interface PruningPerUser {
+  /** Position of the target in beam search's top-maxK, −1 if absent. */
+  beamRank: Int32Array;
+  /** Position of the target in the exact top-maxK, −1 if absent. */
+  exactRank: Int32Array;
+  /** Beam step at which the target was pruned (beamSearchDetailed), −1 if it reached the final pool. */
+  prunedAt: Int32Array;
+  /** First step where the target token's sibling rank is ≥ B, −1 if the necessary condition holds. */
+  violationStep: Int32Array;
+  /** Largest sibling rank along the target's path. */
+  maxSiblingRank: Int32Array;
+  /** Model rows the exact search evaluated for the user. */
+  expansions: Int32Array;
+  /** Per K (key 'pr@K'): 1 if the case counts (target in exact top-K), else 0. */
+  isCase: Record<string, Uint8Array>;
+  /** Per K: 1 if a case whose target beam search does not return in its top-K. */
+  pruned: Record<string, Uint8Array>;
+  /** HR@K / NDCG@K per user, of beam search and of exact search. */
+  beam: Record<string, Float64Array>;
+  exact: Record<string, Float64Array>;
+}
+
+export interface PruningKSummary {
+  /** Users whose target is in the exact top-K. */
+  cases: number;
+  /** Of those, pruned by beam search (not in its top-K). */
+  pruned: number;
+  /** PR@K = pruned / cases (NaN with no case). */
+  rate: number;
+  /** Pruned cases violating the necessary condition. */
+  violated: number;
+  /** violated / pruned (NaN with no pruned case). */
+  necessaryShare: number;
+}
+
+export interface PruningSummary {
+  users: number;
+  beamWidth: number;
+  /** Keyed 'pr@K'. */
+  byK: Record<string, PruningKSummary>;
+  /** Mean HR@K / NDCG@K of beam search and of exact top-K decoding. */
+  beam: Record<string, number>;
+  exact: Record<string, number>;
+  /** Share of all users whose target violates the necessary condition. */
+  violationRate: number;
+  /** Mean exact-search expansions per user, the trie's internal node count and node count. */
+  meanExpansions: number;
+  internalNodes: number;
+  numNodes: number;
+}
+
+export interface PruningResult {
+  perUser: PruningPerUser;
+  summary: PruningSummary;
+}
+
+function checkSettings(s: PruningSettings): void {
+  const bad = (k: string, v: unknown): never => {
+    throw new Error(`pruning: '${k}' is invalid: ${JSON.stringify(v)}`);
+  };
+  if (!Number.isInteger(s.beamWidth) || s.beamWidth < 1) bad('beamWidth', s.beamWidth);
+  if (!Number.isInteger(s.chunkUsers) || s.chunkUsers < 1) bad('chunkUsers', s.chunkUsers);
+  if (!Array.isArray(s.ks) || s.ks.length === 0) bad('ks', s.ks);
+  for (const k of s.ks) if (!Number.isInteger(k) || k < 1 || k > s.beamWidth) bad('ks', s.ks);
+  if (new Set(s.ks).size !== s.ks.length) bad('ks', s.ks);
+}
+
+/** Computes the diagnostics for `targets[u]` (one item per user) over all users of `source`. */
+export function pruningDiagnostics<S>(
+  source: PruningSource<S>,
+  targets: Int32Array,
+  settings: PruningSettings,
+): PruningResult {
+  checkSettings(settings);
+  const { trie, numUsers: U } = source;
+  if (targets.length !== U) throw new Error(`pruning: ${targets.length} targets for ${U} users`);
+  const B = settings.beamWidth;
+  const maxK = Math.max(...settings.ks);
+  const beamLists: number[][] = [];
+  const exactLists: number[][] = [];
+  const prunedAt = new Int32Array(U);
+  const violationStep = new Int32Array(U);
+  const maxSiblingRank = new Int32Array(U);
+  const expansions = new Int32Array(U);
+  for (let from = 0; from < U; from += settings.chunkUsers) {
+    const to = Math.min(U, from + settings.chunkUsers);
+    const tg = targets.slice(from, to);
+    const n = to - from;
+    const beam = tidy(() =>
+      noGrad(() =>
+        beamSearchDetailed(
+          { model: source.stepModel(from, to), trie, numUsers: n },
+          { beamWidth: B, topK: maxK, lengthPenalty: 0 },
+          { targets: tg },
+        ),
+      ),
+    );
+    const exact = tidy(() =>
+      noGrad(() =>
+        exactTopK(
+          { model: source.stepModel(from, to), trie, numUsers: n },
+          {
+            topK: maxK,
+            maxRowsPerRound: settings.exactMaxRowsPerRound ?? 4096,
+            maxPopsPerUser: settings.exactMaxPopsPerUser ?? 1,
+          },
+        ),
+      ),
+    );
+    const ranks = source.siblingRanks
+      ? source.siblingRanks(from, to, tg)
+      : siblingRanksFromStepModel({ model: source.stepModel(from, to), trie, numUsers: n }, tg);
+    const viol = violationSteps(ranks, B);
+    for (let i = 0; i < n; i++) {
+      beamLists.push(beam.hypotheses[i].map((h) => h.item));
+      exactLists.push(exact.hypotheses[i].map((h) => h.item));
+      prunedAt[from + i] = beam.prunedAt![i];
+      expansions[from + i] = exact.expansions[i];
+      violationStep[from + i] = viol[i];
+      let m = 0;
+      for (let t = 0; t < ranks.lengths[i]; t++) m = Math.max(m, ranks.ranks[i * ranks.width + t]);
+      maxSiblingRank[from + i] = m;
+    }
+  }
+  const rankOf = (lists: number[][]): Int32Array => Int32Array.from(lists, (l, u) => l.indexOf(targets[u]));
+  const beamRank = rankOf(beamLists);
+  const exactRank = rankOf(exactLists);
+  const metrics = settings.ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]);
+  const beamEval = evaluateRankings(beamLists, targets, metrics);
+  const exactEval = evaluateRankings(exactLists, targets, metrics);
+  const isCase: Record<string, Uint8Array> = {};
+  const pruned: Record<string, Uint8Array> = {};
+  const byK: Record<string, PruningKSummary> = {};
+  for (const k of settings.ks) {
+    const key = `pr@${k}`;
+    const c = new Uint8Array(U);
+    const p = new Uint8Array(U);
+    let cases = 0;
+    let np = 0;
+    let violated = 0;
+    for (let u = 0; u < U; u++) {
+      if (exactRank[u] < 0 || exactRank[u] >= k) continue;
+      c[u] = 1;
+      cases++;
+      if (beamRank[u] >= 0 && beamRank[u] < k) continue;
+      p[u] = 1;
+      np++;
+      if (violationStep[u] >= 0) violated++;
+    }
+    isCase[key] = c;
+    pruned[key] = p;
+    byK[key] = {
+      cases,
+      pruned: np,
+      rate: cases > 0 ? np / cases : NaN,
+      violated,
+      necessaryShare: np > 0 ? violated / np : NaN,
+    };
+  }
+  let nViol = 0;
+  let sumExp = 0;
+  for (let u = 0; u < U; u++) {
+    if (violationStep[u] >= 0) nViol++;
+    sumExp += expansions[u];
+  }
+  return {
+    perUser: {
+      beamRank,
+      exactRank,
+      prunedAt,
+      violationStep,
+      maxSiblingRank,
+      expansions,
+      isCase,
+      pruned,
+      beam: beamEval.perUser,
+      exact: exactEval.perUser,
+    },
+    summary: {
+      users: U,
+      beamWidth: B,
+      byK,
+      beam: beamEval.mean,
+      exact: exactEval.mean,
+      violationRate: U > 0 ? nViol / U : NaN,
+      meanExpansions: U > 0 ? sumExp / U : NaN,
+      internalNodes: internalNodeCount(trie),
+      numNodes: trie.numNodes,
+    },
+  };
+}
+
+/**
+ * The diagnostics of a GenRecModel on next-item examples (e.g. the test split). Sibling ranks by teacher forcing
+ * (`ranks: 'teacher-forced'`, default: one forward per chunk) or by walking the decoder's step model.
+ */
+export function modelPruningDiagnostics(
+  model: GenRecModel,
+  examples: readonly Example[],
+  settings: PruningSettings & { ranks?: 'teacher-forced' | 'step-model' },
+): PruningResult {
+  const histories = examples.map((e) => e.history);
+  const targets = Int32Array.from(examples, (e) => e.target);
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    return pruningDiagnostics(
+      {
+        trie: model.ids.trie,
+        numUsers: examples.length,
+        stepModel: (from, to) => model.stepModel(histories.slice(from, to)),
+        siblingRanks:
+          settings.ranks === 'step-model'
+            ? undefined
+            : (from, to, tg) => siblingRanksTeacherForced(model, histories.slice(from, to), tg),
+      },
+      targets,
+      settings,
+    );
+  } finally {
+    model.train(wasTraining);
+  }
+}

@@ -1,0 +1,7 @@
+// Semantic IDs: item embeddings → residual quantisation (k-means or RQ-VAE) → collision-free codes → identifier.
+export * from './embeddings.js';
+export * from './kmeans.js';
+export * from './rqvae.js';
+export * from './codes.js';
+export * from './identifier.js';
+export * from './build.js';

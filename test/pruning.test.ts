@@ -1,0 +1,154 @@
+// Pruning diagnostics (src/eval/pruning.ts) on hand-worked examples with a table-driven fake StepModel, and the
+// sibling-rank computation by step-model walk vs a brute-force reading of the table.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { liveTensors, setNumThreads } from '../src/engine/index.js';
+import { CODES, T0, T1, TRIE, TableModel, tinyGenRec, type Table } from './bear-fixture.js';
+import {
+  modelPruningDiagnostics,
+  pruningDiagnostics,
+  siblingRanksTeacherForced,
+  siblingRanksFromStepModel,
+  violationSteps,
+  type SiblingRanks,
+} from '../src/eval/pruning.js';
+
+setNumThreads(1);
+
+// Users: (table, target). Exact ranks (0-based) and beam results worked out in the table comments.
+const USERS: [Table, number][] = [
+  [T0, 4], // exact rank 0; beam [2, 0] → pruned at K=1,2; c has sibling rank 2 ≥ B → violated
+  [T1, 1], // exact rank 1; beam [2, 0] → pruned at K=2; ranks 0, 1, 0 → not violated
+  [T1, 2], // exact rank 2 → no case; beam rank 0
+  [T1, 4], // exact rank 0; pruned at K=1,2; violated (c rank 2)
+  [T0, 2], // exact rank 1 → case at K=2 only; beam rank 0 → not pruned
+];
+
+function source(model: TableModel) {
+  return {
+    trie: TRIE,
+    numUsers: USERS.length,
+    stepModel: () => model,
+  };
+}
+
+test('PR@K and the necessary-condition share match the hand-worked example', () => {
+  const before = liveTensors();
+  const model = new TableModel(USERS.map(([t]) => t));
+  const targets = Int32Array.from(USERS, ([, t]) => t);
+  {
+    // one chunk: this fake model serves all users at once (chunking is tested below)
+    const r = pruningDiagnostics(source(model), targets, { beamWidth: 2, ks: [1, 2], chunkUsers: 5 });
+    assert.deepEqual(Array.from(r.perUser.exactRank), [0, 1, -1, 0, 1]);
+    assert.deepEqual(Array.from(r.perUser.beamRank), [-1, -1, 0, -1, 0]);
+    assert.deepEqual(Array.from(r.perUser.violationStep), [0, -1, -1, 0, -1]);
+    assert.deepEqual(Array.from(r.perUser.maxSiblingRank), [2, 1, 1, 2, 1]);
+    assert.deepEqual(Array.from(r.perUser.prunedAt), [0, 1, -1, 0, -1]);
+    assert.deepEqual(r.summary.byK['pr@1'], { cases: 2, pruned: 2, rate: 1, violated: 2, necessaryShare: 1 });
+    assert.deepEqual(r.summary.byK['pr@2'], { cases: 4, pruned: 3, rate: 3 / 4, violated: 2, necessaryShare: 2 / 3 });
+    assert.deepEqual(Array.from(r.perUser.pruned['pr@2']), [1, 1, 0, 1, 0]);
+    assert.deepEqual(Array.from(r.perUser.isCase['pr@1']), [1, 0, 0, 1, 0]);
+    // what pruning costs: exact HR@2 = 4/5, beam HR@2 = 2/5; HR@1 exact 2/5, beam 2/5 (users 2 and 4)
+    assert.equal(r.summary.exact['hr@2'], 4 / 5);
+    assert.equal(r.summary.beam['hr@2'], 2 / 5);
+    assert.equal(r.summary.exact['hr@1'], 2 / 5);
+    assert.equal(r.summary.beam['hr@1'], 2 / 5);
+    const ndcgRank1 = 1 / Math.log2(3);
+    assert.ok(Math.abs(r.summary.exact['ndcg@2'] - (1 + ndcgRank1 + 1 + ndcgRank1) / 5) < 1e-12);
+    assert.equal(r.summary.violationRate, 2 / 5);
+    assert.equal(r.summary.internalNodes, 9); // root, a, b, c, aa, ab, ba, bb, ca
+    assert.equal(r.summary.numNodes, 14);
+    for (const x of r.perUser.expansions) assert.ok(x >= 1 && x <= 9, `expansions ${x}`);
+    // user 0 (T0): best-first must expand root, a, b, c, ca, then ba before its 2nd item is certain: ≥ 6 rows
+    assert.ok(r.perUser.expansions[0] >= 6);
+  }
+  assert.equal(model.live, 0, 'every state disposed');
+  assert.equal(liveTensors(), before, 'no tensor leaked');
+});
+
+test('chunked diagnostics equal the unchunked ones', () => {
+  const targets = Int32Array.from(USERS, ([, t]) => t);
+  const tables = USERS.map(([t]) => t);
+  const src = (chunk: boolean) => ({
+    trie: TRIE,
+    numUsers: USERS.length,
+    stepModel: (from: number, to: number) => new TableModel(chunk ? tables.slice(from, to) : tables),
+  });
+  const full = pruningDiagnostics(src(false), targets, { beamWidth: 2, ks: [1, 2], chunkUsers: 5 });
+  const chunked = pruningDiagnostics(src(true), targets, { beamWidth: 2, ks: [1, 2], chunkUsers: 2 });
+  assert.deepEqual(chunked.summary, full.summary);
+  assert.deepEqual(Array.from(chunked.perUser.beamRank), Array.from(full.perUser.beamRank));
+  // B = 3 keeps every root token: nothing is pruned, nothing violates
+  const wide = pruningDiagnostics(src(true), targets, { beamWidth: 3, ks: [1, 2], chunkUsers: 2 });
+  assert.equal(wide.summary.byK['pr@1'].pruned, 0);
+  assert.equal(wide.summary.violationRate, 0);
+  assert.ok(Number.isNaN(wide.summary.byK['pr@2'].necessaryShare));
+});
+
+test('sibling ranks by step-model walk equal a brute-force reading of the tables', () => {
+  const targets = Int32Array.from(USERS, ([, t]) => t);
+  const model = new TableModel(USERS.map(([t]) => t));
+  const r = siblingRanksFromStepModel({ model, trie: TRIE, numUsers: USERS.length }, targets);
+  assert.equal(r.width, 3);
+  USERS.forEach(([table, item], u) => {
+    const code = CODES[item];
+    for (let t = 0; t < code.length; t++) {
+      const row = table[code.slice(0, t).join(',')];
+      const node = TRIE.walk(code.slice(0, t));
+      const sibs = Array.from(TRIE.children(node).tokens);
+      const p = (tok: number) => row[tok] ?? 0;
+      const want = sibs.filter((s) => p(s) > p(code[t])).length;
+      assert.equal(r.ranks[u * 3 + t], want, `user ${u} step ${t}`);
+    }
+  });
+  assert.deepEqual(Array.from(r.ranks.subarray(0, 3)), [2, 0, 0]);
+  assert.equal(model.live, 0);
+});
+
+test('violationSteps: first step with rank ≥ B; padding ignored', () => {
+  const r: SiblingRanks = { width: 3, ranks: Int32Array.from([0, 3, 5, 1, -1, -1, 2, 0, -1]), lengths: Int32Array.from([3, 1, 2]) };
+  assert.deepEqual(Array.from(violationSteps(r, 3)), [1, -1, -1]);
+  assert.deepEqual(Array.from(violationSteps(r, 2)), [1, -1, 0]);
+  assert.deepEqual(Array.from(violationSteps(r, 6)), [-1, -1, -1]);
+});
+
+test('bad settings fail naming the key', () => {
+  const model = new TableModel(USERS.map(([t]) => t));
+  const targets = Int32Array.from(USERS, ([, t]) => t);
+  assert.throws(() => pruningDiagnostics(source(model), targets, { beamWidth: 2, ks: [3], chunkUsers: 5 }), /'ks'/);
+  assert.throws(() => pruningDiagnostics(source(model), targets, { beamWidth: 0, ks: [1], chunkUsers: 5 }), /'beamWidth'/);
+  assert.throws(
+    () => pruningDiagnostics(source(model), targets.slice(1), { beamWidth: 2, ks: [1], chunkUsers: 5 }),
+    /4 targets for 5 users/,
+  );
+});
+
+test('GenRecModel: teacher-forced sibling ranks equal the step-model walk; diagnostics run end to end', () => {
+  const model = tinyGenRec(2);
+  const examples = Array.from({ length: 6 }, (_, u) => ({
+    user: `u${u}`,
+    history: [u % 12, (u * 5 + 1) % 12],
+    target: (u * 7 + 3) % 12,
+    timestamp: 0,
+  }));
+  const histories = examples.map((e) => e.history);
+  const targets = Int32Array.from(examples, (e) => e.target);
+  const tf = siblingRanksTeacherForced(model, histories, targets);
+  const walk = siblingRanksFromStepModel({ model: model.stepModel(histories), trie: model.ids.trie, numUsers: 6 }, targets);
+  assert.deepEqual(Array.from(tf.lengths), Array.from(walk.lengths));
+  assert.deepEqual(Array.from(tf.ranks), Array.from(walk.ranks));
+  const settings = { beamWidth: 3, ks: [1, 3], chunkUsers: 4 };
+  const a = modelPruningDiagnostics(model, examples, settings);
+  const b = modelPruningDiagnostics(model, examples, { ...settings, ranks: 'step-model' });
+  assert.deepEqual(a.summary, b.summary);
+  const s = a.summary.byK['pr@3'];
+  assert.ok(s.pruned <= s.cases && s.violated <= s.pruned);
+  for (let u = 0; u < 6; u++) {
+    const inExact = a.perUser.exactRank[u] >= 0 && a.perUser.exactRank[u] < 3;
+    const inBeam = a.perUser.beamRank[u] >= 0 && a.perUser.beamRank[u] < 3;
+    assert.equal(a.perUser.pruned['pr@3'][u], inExact && !inBeam ? 1 : 0);
+    assert.equal(a.perUser.exact['hr@3'][u], inExact ? 1 : 0);
+  }
+  for (const x of a.perUser.expansions) assert.ok(x >= 1 && x <= a.summary.internalNodes);
+  model.dispose();
+});
