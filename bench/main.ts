@@ -1,6 +1,6 @@
 // Benchmark entry point: npm run bench -- <name> [--key value ...]
 import { runEngineBench } from './engine.js';
-import { runOfficeBench } from './office.js';
+import { runOfficeBench, runSidBench } from './office.js';
 import { runSasrecBench } from './sasrec.js';
 import { runObjectivesBench } from './objectives.js';
 
@@ -8,6 +8,7 @@ type Bench = (args: Map<string, string>) => Record<string, unknown> | Promise<Re
 const benches: Record<string, Bench> = {
   engine: runEngineBench,
   office: runOfficeBench,
+  sid: runSidBench,
   sasrec: runSasrecBench,
   objectives: runObjectivesBench,
 };

@@ -160,3 +160,7 @@ export async function runCompareBench(
 }
 
 export const runOfficeBench = (args: Map<string, string>) => runCompareBench(args, 'amazon-office');
+
+/** Issue 5: semantic IDs vs title identifiers (`--set amazon-toy` for the second data set). */
+export const runSidBench = (args: Map<string, string>) =>
+  runCompareBench(new Map([['methods', 'sft,msl,bear,sid:sft,sid:msl,sid:bear'], ...args]), 'amazon-office');

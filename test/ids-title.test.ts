@@ -147,7 +147,8 @@ test('toJSON / identifierFromJSON rebuilds identical codes', () => {
   assert.equal(back.numItems, id.numItems);
   assert.equal(back.maxCodeLength, id.maxCodeLength);
   for (let i = 0; i < cat.length; i++) assert.deepEqual(back.code(i), id.code(i));
-  assert.throws(() => identifierFromJSON({ kind: 'sid' }), /kind "sid"/);
+  assert.throws(() => identifierFromJSON({ kind: 'nope' }), /kind "nope"/);
+  assert.throws(() => identifierFromJSON({ kind: 'sid' }), /genrec-sid/);
   assert.throws(() => TitleIdentifier.fromJSON({ ...id.toJSON(), titles: [1] }), /titles/);
   assert.throws(
     () => TitleIdentifier.fromJSON({ ...id.toJSON(), config: { maxTokens: 0, lowercase: false } }),

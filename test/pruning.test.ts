@@ -78,11 +78,21 @@ test('chunked diagnostics equal the unchunked ones', () => {
   const chunked = pruningDiagnostics(src(true), targets, { beamWidth: 2, ks: [1, 2], chunkUsers: 2 });
   assert.deepEqual(chunked.summary, full.summary);
   assert.deepEqual(Array.from(chunked.perUser.beamRank), Array.from(full.perUser.beamRank));
-  // B = 3 keeps every root token: nothing is pruned, nothing violates
+  // B = 3 keeps every root token, so nothing violates; yet T1's ca (.1) loses at step 1 to ba .27, aa .25, ab .2:
+  // a pruning WITHOUT violation. T0 beam: ca, ba, aa → [4, 2, 0]; T1 beam: ba, aa, ab → [1 (.06), 2 (.054), 0].
   const wide = pruningDiagnostics(src(true), targets, { beamWidth: 3, ks: [1, 2], chunkUsers: 2 });
-  assert.equal(wide.summary.byK['pr@1'].pruned, 0);
+  assert.deepEqual(Array.from(wide.perUser.beamRank), [0, 0, 1, -1, 1]);
+  assert.deepEqual(wide.summary.byK['pr@1'], { cases: 2, pruned: 1, rate: 1 / 2, violated: 0, necessaryShare: 0 });
+  assert.deepEqual(wide.summary.byK['pr@2'], { cases: 4, pruned: 1, rate: 1 / 4, violated: 0, necessaryShare: 0 });
   assert.equal(wide.summary.violationRate, 0);
-  assert.ok(Number.isNaN(wide.summary.byK['pr@2'].necessaryShare));
+  // B = 1 (greedy): pr@1 cases u0, u3; T0 greedy a→a (aa .24), T1 greedy a→a (aa .05): both pruned, both violate
+  const greedy = pruningDiagnostics(src(true), targets, { beamWidth: 1, ks: [1], chunkUsers: 3 });
+  assert.deepEqual(greedy.summary.byK['pr@1'], { cases: 2, pruned: 2, rate: 1, violated: 2, necessaryShare: 1 });
+  // no case at all (user 2's target is third in exact order): PR@1 is NaN, not 0
+  const one = { trie: TRIE, numUsers: 1, stepModel: () => new TableModel([T1]) };
+  const none = pruningDiagnostics(one, Int32Array.of(2), { beamWidth: 2, ks: [1], chunkUsers: 1 });
+  assert.equal(none.summary.byK['pr@1'].cases, 0);
+  assert.ok(Number.isNaN(none.summary.byK['pr@1'].rate));
 });
 
 test('sibling ranks by step-model walk equal a brute-force reading of the tables', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EOS, identifierFromJSON } from '../src/ids/index.js';
 import { SemanticIdentifier } from '../src/sid/identifier.js';
-import { collisionRate, resolveCollisions } from '../src/sid/codes.js';
+import { codebookUsage, collisionRate, resolveCollisions } from '../src/sid/codes.js';
 
 // 7 items, L = 2, sizes [3, 2]; items 1, 4, 6 share (1, 0) and items 2, 5 share (2, 1).
 const LEVELS = [
@@ -19,7 +19,13 @@ const titles = LEVELS.map((_, i) => `item ${i}`);
 
 function build(mode: 'needed' | 'all'): SemanticIdentifier {
   const r = resolveCollisions(flat, 7, 2, mode);
-  return new SemanticIdentifier({ sizes: [3, 2], numDisambiguators: r.numDisambiguators, codes: flat, extra: r.extra, titles });
+  return new SemanticIdentifier({
+    sizes: [3, 2],
+    numDisambiguators: r.numDisambiguators,
+    codes: flat,
+    extra: r.extra,
+    titles,
+  });
 }
 
 test('resolveCollisions: groups get 0,1,2… in index order; hand-checked', () => {
@@ -41,15 +47,10 @@ test('SemanticIdentifier: token layout, codes, text, history tokens', () => {
   assert.deepEqual(Array.from(id.code(0)), [5, 8, EOS]);
   assert.deepEqual(Array.from(id.code(6)), [6, 8, 12, EOS]);
   assert.equal(id.maxCodeLength, 4);
-  assert.deepEqual([5, 7, 8, 9, 10, 12, 2].map((t) => id.tokenText(t)), [
-    '<a_0>',
-    '<a_2>',
-    '<b_0>',
-    '<b_1>',
-    '<d_0>',
-    '<d_2>',
-    '<eos>',
-  ]);
+  assert.deepEqual(
+    [5, 7, 8, 9, 10, 12, 2].map((t) => id.tokenText(t)),
+    ['<a_0>', '<a_2>', '<b_0>', '<b_1>', '<d_0>', '<d_2>', '<eos>'],
+  );
   assert.throws(() => id.tokenText(13), /outside vocabulary/);
   assert.deepEqual(Array.from(id.historyTokens(6, 4)), [6, 8, 0, 0]);
   assert.deepEqual(Array.from(id.historyTokens(6, 1)), [6]);
@@ -83,7 +84,10 @@ for (const mode of ['needed', 'all'] as const) {
         assert.deepEqual(codes[item], prefix);
         return;
       }
-      assert.deepEqual(Array.from(tokens), [...(want.get(prefix.join(',')) ?? [])].sort((a, b) => a - b));
+      assert.deepEqual(
+        Array.from(tokens),
+        [...(want.get(prefix.join(',')) ?? [])].sort((a, b) => a - b),
+      );
       tokens.forEach((t, j) => walk(nodes[j], [...prefix, t]));
     };
     walk(0, []);
@@ -115,4 +119,13 @@ test('SemanticIdentifier: JSON round trip through identifierFromJSON; bad JSON f
     () => SemanticIdentifier.fromJSON({ ...j, extra: j.extra.map(() => -1), numDisambiguators: 0 }),
     /same code/,
   );
+});
+
+test('codebookUsage: used, utilisation and balance (hand-computed)', () => {
+  const u = codebookUsage(flat, 7, 2, [3, 4]);
+  assert.deepEqual(u.used, [3, 2]);
+  assert.deepEqual(u.utilisation, [1, 0.5]);
+  // Level 1: counts 4 and 3 of 7 → H = −(4/7)ln(4/7) − (3/7)ln(3/7); balance = e^H / 4.
+  const h = -(4 / 7) * Math.log(4 / 7) - (3 / 7) * Math.log(3 / 7);
+  assert.ok(Math.abs(u.balance[1] - Math.exp(h) / 4) < 1e-12);
 });

@@ -58,7 +58,10 @@ test('assignNearest matches brute force distances', () => {
   const c = Float32Array.from([0, 0, 5, 5]);
   const { assign, dist } = assignNearest(x, 4, 2, c, 2, 3); // chunk of 3 rows: exercises the chunk boundary
   assert.deepEqual(Array.from(assign), [0, 0, 1, 1]);
-  assert.deepEqual(Array.from(dist).map((v) => Math.round(v * 1e4) / 1e4), [0, 1, 0, 2]);
+  assert.deepEqual(
+    Array.from(dist).map((v) => Math.round(v * 1e4) / 1e4),
+    [0, 1, 0, 2],
+  );
 });
 
 test('kmeans recovers 4 separated blobs and is deterministic for a seed', () => {

@@ -6,6 +6,8 @@ import { TrainerConfig } from '../train/trainer.js';
 import { SftConfig } from '../train/objectives/sft.js';
 import { MslConfig } from '../train/objectives/msl.js';
 import { BearConfig } from '../train/objectives/bear.js';
+import { SidConfig } from '../sid/build.js';
+import { EmbeddingConfig } from '../sid/embeddings.js';
 import { BeamSimConfig } from '../train/objectives/beam-sim.js';
 
 export const IdsConfigDef = defineConfig('ids', {
@@ -53,8 +55,15 @@ export const RunConfigDef = defineConfig('run', {
     doc: 'After choosing the epoch count on validation, retrain from scratch on train+valid before testing.',
     paper: 'shared/data README: the newest weeks matter most on a time split',
   }),
+  identifier: oneOf(['title', 'sid'], {
+    default: 'title',
+    doc: "Item identifiers: 'title' (byte-level BPE title tokens + EOS; settings in ids) or 'sid' (semantic IDs; settings in sid and embeddings).",
+    paper: 'title: BIGRec / BEAR; sid: TIGER, V-STAR §3.1',
+  }),
   out: str({ default: '', doc: "Run directory for checkpoints and results ('' = runs/<dataset>-<objective>-<seed>)." }),
   ids: IdsConfigDef,
+  sid: SidConfig,
+  embeddings: EmbeddingConfig,
   model: ModelConfigDef,
   trainer: TrainerConfig,
   eval: EvalConfigDef,

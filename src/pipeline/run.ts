@@ -6,6 +6,9 @@ import { manualSeed } from '../engine/index.js';
 import { saveCheckpoint, loadCheckpoint } from '../engine/checkpoint.js';
 import { datasetStats, type NextItemDataset } from '../data/index.js';
 import { buildTitleIdentifier, identifierFromJSON, type ItemIdentifier } from '../ids/index.js';
+import { buildSemanticIdentifier } from '../sid/build.js';
+import { buildItemEmbeddings } from '../sid/embeddings.js';
+import { performance } from 'node:perf_hooks';
 import { GenRecModel } from '../model/genrec.js';
 import { createObjective } from '../train/objectives/registry.js';
 import { train, type TrainResult } from '../train/trainer.js';
@@ -65,11 +68,7 @@ export async function runExperiment(
   );
   for (const l of ds.log) log(`data: ${l}`);
 
-  const ids = buildTitleIdentifier(ds.items, cfg.ids);
-  log(
-    `ids: title BPE vocab ${ids.vocabSize}, mean code length ${ids.stats.meanLength.toFixed(1)} (max ${ids.stats.maxLength}), ` +
-      `${ids.stats.collisions} items disambiguated in ${ids.stats.groups} collision groups, ${ids.stats.truncated} titles truncated`,
-  );
+  const ids = buildIdentifier(cfg, ds, log);
   writeJsonAtomicSync(join(dir, 'ids.json'), ids.toJSON());
 
   const objective = createObjective(cfg.objective, cfg[cfg.objective], 'run config');
@@ -152,6 +151,32 @@ export async function runExperiment(
     training: { bestEpoch: trainRes.bestEpoch, bestValidation: trainRes.bestScore, history: trainRes.history },
   });
   return { dir, config: cfg, test, popularity, train: trainRes, table };
+}
+
+/** Builds the configured item identifiers (title BPE codes or semantic IDs) and logs their statistics. */
+export function buildIdentifier(cfg: RunConfig, ds: NextItemDataset, log: Log): ItemIdentifier {
+  if (cfg.identifier === 'title') {
+    const ids = buildTitleIdentifier(ds.items, cfg.ids);
+    const s = ids.stats;
+    log(
+      `ids: title BPE vocab ${ids.vocabSize}, mean code length ${s.meanLength.toFixed(1)} (max ${s.maxLength}), ` +
+        `${s.collisions} items disambiguated in ${s.groups} collision groups, ${s.truncated} titles truncated`,
+    );
+    return ids;
+  }
+  const t0 = performance.now();
+  const emb = buildItemEmbeddings(ds.items, ds.train, cfg.embeddings);
+  const ids = buildSemanticIdentifier(ds.items, emb, cfg.sid);
+  const s = ids.stats;
+  if (s) {
+    log(
+      `ids: semantic IDs (${s.quantizer}, L=${s.levels}, K=${s.codebookSize}) from ${emb.source} embeddings ${emb.fingerprint} ` +
+        `in ${((performance.now() - t0) / 1000).toFixed(1)}s; utilisation per level ${s.utilisation.map((u) => u.toFixed(2)).join('/')}, ` +
+        `collision rate ${(100 * s.collisionRateBefore).toFixed(1)}% → ${(100 * s.collisionRateAfter).toFixed(1)}% ` +
+        `(${s.collidingItems} items disambiguated), reconstruction ${s.reconstructionRelative.toFixed(3)}`,
+    );
+  }
+  return ids;
 }
 
 function pick(m: Record<string, number>, keys: string[]): Record<string, number> {

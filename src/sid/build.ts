@@ -80,7 +80,9 @@ export function buildSemanticIdentifier(
   }
   const resolved = resolveCollisions(codes, n, cfg.levels, cfg.disambiguation);
   const usage = codebookUsage(codes, n, cfg.levels, sizes);
-  const before = collisionRate(Array.from({ length: n }, (_, i) => codes.subarray(i * cfg.levels, (i + 1) * cfg.levels)));
+  const before = collisionRate(
+    Array.from({ length: n }, (_, i) => codes.subarray(i * cfg.levels, (i + 1) * cfg.levels)),
+  );
   const stats: SidStats = {
     quantizer: cfg.quantizer,
     levels: cfg.levels,
@@ -88,6 +90,7 @@ export function buildSemanticIdentifier(
     sizes,
     used: usage.used,
     utilisation: usage.utilisation,
+    balance: usage.balance,
     utilisationOfK: usage.used.map((u) => u / cfg.codebookSize),
     reconstructionMse: rec.mse,
     reconstructionRelative: rec.relative,

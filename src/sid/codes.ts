@@ -69,23 +69,35 @@ export function collisionRate(codes: ReadonlyArray<ArrayLike<number>>): number {
   return dup / codes.length;
 }
 
-/** Per level: number of distinct codes used and the share of the (effective) codebook they cover. */
+/**
+ * Per level: number of distinct codes used, the share of the (effective) codebook they cover, and the perplexity
+ * exp(H) of the code distribution divided by the codebook size (1 = perfectly balanced; utilisation alone can be
+ * 100% while a few codes hold most items).
+ */
 export function codebookUsage(
   codes: Int32Array,
   n: number,
   levels: number,
   sizes: readonly number[],
-): { used: number[]; utilisation: number[] } {
+): { used: number[]; utilisation: number[]; balance: number[] } {
   const used: number[] = [];
   const utilisation: number[] = [];
+  const balance: number[] = [];
   for (let l = 0; l < levels; l++) {
-    const seen = new Uint8Array(sizes[l]);
-    for (let i = 0; i < n; i++) seen[codes[i * levels + l]] = 1;
-    const u = seen.reduce((a, b) => a + b, 0);
+    const count = new Int32Array(sizes[l]);
+    for (let i = 0; i < n; i++) count[codes[i * levels + l]]++;
+    let u = 0;
+    let h = 0;
+    for (const c of count) {
+      if (c === 0) continue;
+      u++;
+      h -= (c / n) * Math.log(c / n);
+    }
     used.push(u);
     utilisation.push(sizes[l] > 0 ? u / sizes[l] : 0);
+    balance.push(sizes[l] > 0 ? Math.exp(h) / sizes[l] : 0);
   }
-  return { used, utilisation };
+  return { used, utilisation, balance };
 }
 
 /** Mean over items of ‖residual‖² (sum over dims) and its ratio to the mean ‖x‖². */
@@ -116,6 +128,8 @@ export interface SidStats {
   used: number[];
   /** used / sizes per level. */
   utilisation: number[];
+  /** Perplexity of the code distribution / codebook size, per level (1 = balanced). */
+  balance: number[];
   /** used / configured K per level. */
   utilisationOfK: number[];
   /** Mean ‖x − x̂‖² after L levels, in the quantised space (embedding for rkmeans, latent for rqvae). */

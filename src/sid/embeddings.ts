@@ -127,7 +127,12 @@ function checkDense<T extends { index: number }>(items: ReadonlyArray<T>): T[] {
 
 /** Lower-cased NFKC words (letter / digit runs). */
 export function words(text: string): string[] {
-  return text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return (
+    text
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
 }
 
 /** Character 3-grams of each word wrapped in boundary marks (`<ab>` → `<ab`, `ab>`), fastText style. */
@@ -236,7 +241,7 @@ export function ppmiMatrix(
   return counts.map((m, i) => {
     const row = new Map<number, number>();
     for (const [j, c] of m) {
-      const pmi = Math.log((c / total) / ((rowSum[i] / total) * (ctx[j] / ctxTotal)));
+      const pmi = Math.log(c / total / ((rowSum[i] / total) * (ctx[j] / ctxTotal)));
       if (pmi > 0) row.set(j, pmi);
     }
     return row;
@@ -370,7 +375,10 @@ export function loadEmbeddingFile(
     throw fileError(
       file,
       undefined,
-      `${missing.length} catalog item(s) have no embedding, e.g. ${missing.slice(0, 5).map((m) => JSON.stringify(m)).join(', ')}`,
+      `${missing.length} catalog item(s) have no embedding, e.g. ${missing
+        .slice(0, 5)
+        .map((m) => JSON.stringify(m))
+        .join(', ')}`,
     );
   }
   return makeEmbeddings(data, n, dim, `file(${file},dim=${dim})`);

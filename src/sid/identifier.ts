@@ -224,7 +224,8 @@ export class SemanticIdentifier implements ItemIdentifier {
   /** The L level tokens (no disambiguator, no EOS), truncated to maxLen, right-padded with PAD. */
   historyTokens(item: number, maxLen: number): Int32Array {
     this.checkItem(item);
-    if (!Number.isInteger(maxLen) || maxLen < 1) throw new Error(`sid: historyTokens maxLen must be ≥ 1, got ${maxLen}`);
+    if (!Number.isInteger(maxLen) || maxLen < 1)
+      throw new Error(`sid: historyTokens maxLen must be ≥ 1, got ${maxLen}`);
     const out = new Int32Array(maxLen).fill(PAD);
     out.set(this.codes[item].subarray(0, Math.min(this.levels, maxLen)));
     return out;

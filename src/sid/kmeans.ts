@@ -204,7 +204,12 @@ export interface ResidualQuantization {
 }
 
 /** Residual k-means: level l quantises the residual left by levels 0..l-1. */
-export function residualKMeans(x: Float32Array, n: number, d: number, opts: ResidualKMeansOptions): ResidualQuantization {
+export function residualKMeans(
+  x: Float32Array,
+  n: number,
+  d: number,
+  opts: ResidualKMeansOptions,
+): ResidualQuantization {
   const { levels, codebookSize } = opts;
   if (!Number.isInteger(levels) || levels < 1) throw new Error(`residual k-means: levels = ${levels} must be ≥ 1`);
   if (!Number.isInteger(codebookSize) || codebookSize < 1) {

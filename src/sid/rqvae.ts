@@ -85,7 +85,12 @@ export class RqVae extends Module {
     this.encoder = this.child('encoder', new Mlp([inputDim, ...hidden, latentDim]));
     this.decoder = this.child('decoder', new Mlp([latentDim, ...[...hidden].reverse(), inputDim]));
     for (let l = 0; l < levels; l++) {
-      this.codebooks.push(this.param(`codebook${l}`, noGrad(() => zeros([codebookSize, latentDim]))));
+      this.codebooks.push(
+        this.param(
+          `codebook${l}`,
+          noGrad(() => zeros([codebookSize, latentDim])),
+        ),
+      );
     }
   }
 
@@ -101,7 +106,11 @@ export class RqVae extends Module {
       residuals.push(rd);
       const idx = noGrad(() => {
         const cbd = cb.detach();
-        const dist = rd.square().sum(1, true).sub(rd.matmul(cbd.transpose(0, 1)).mul(2)).add(cbd.square().sum(1));
+        const dist = rd
+          .square()
+          .sum(1, true)
+          .sub(rd.matmul(cbd.transpose(0, 1)).mul(2))
+          .add(cbd.square().sum(1));
         return dist.minDim(1)[1];
       });
       codes.push(idx);
