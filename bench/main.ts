@@ -3,6 +3,7 @@ import { runEngineBench } from './engine.js';
 import { runOfficeBench, runSidBench } from './office.js';
 import { runSasrecBench } from './sasrec.js';
 import { runObjectivesBench } from './objectives.js';
+import { runBearBench } from './bear.js';
 
 type Bench = (args: Map<string, string>) => Record<string, unknown> | Promise<Record<string, unknown>>;
 const benches: Record<string, Bench> = {
@@ -11,6 +12,7 @@ const benches: Record<string, Bench> = {
   sid: runSidBench,
   sasrec: runSasrecBench,
   objectives: runObjectivesBench,
+  bear: runBearBench,
 };
 
 function parseArgs(argv: string[]): Map<string, string> {

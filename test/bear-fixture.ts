@@ -72,7 +72,10 @@ export class TableModel implements StepModel<TableState> {
       for (const [tok, pr] of Object.entries(row)) out[i * V + Number(tok)] = Math.log(pr);
     });
     this.live++;
-    return { logProbs: tensor(out, [prefixes.length, V], 'float32'), state: { prefixes: prefixes.map((p, i) => [users[i], ...p]) } };
+    return {
+      logProbs: tensor(out, [prefixes.length, V], 'float32'),
+      state: { prefixes: prefixes.map((p, i) => [users[i], ...p]) },
+    };
   }
   start(): { logProbs: Tensor; state: TableState } {
     return this.emit(
@@ -97,11 +100,22 @@ export class TableModel implements StepModel<TableState> {
   }
 }
 
-
 /** A GenRecModel (random init, eval mode) over a dozen short titles: vocab 300, 1 layer, d = 16. */
 export function tinyGenRec(seed = 0): GenRecModel {
-  const titles = ['red pen', 'blue pen', 'red ink', 'black pen', 'paper', 'paper clip', 'stapler', 'staples',
-    'blue ink', 'desk', 'desk lamp', 'red'];
+  const titles = [
+    'red pen',
+    'blue pen',
+    'red ink',
+    'black pen',
+    'paper',
+    'paper clip',
+    'stapler',
+    'staples',
+    'blue ink',
+    'desk',
+    'desk lamp',
+    'red',
+  ];
   const ids = buildTitleIdentifier(
     titles.map((title, index) => ({ index, title })),
     { vocabSize: 300 },

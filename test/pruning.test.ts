@@ -116,7 +116,11 @@ test('sibling ranks by step-model walk equal a brute-force reading of the tables
 });
 
 test('violationSteps: first step with rank ≥ B; padding ignored', () => {
-  const r: SiblingRanks = { width: 3, ranks: Int32Array.from([0, 3, 5, 1, -1, -1, 2, 0, -1]), lengths: Int32Array.from([3, 1, 2]) };
+  const r: SiblingRanks = {
+    width: 3,
+    ranks: Int32Array.from([0, 3, 5, 1, -1, -1, 2, 0, -1]),
+    lengths: Int32Array.from([3, 1, 2]),
+  };
   assert.deepEqual(Array.from(violationSteps(r, 3)), [1, -1, -1]);
   assert.deepEqual(Array.from(violationSteps(r, 2)), [1, -1, 0]);
   assert.deepEqual(Array.from(violationSteps(r, 6)), [-1, -1, -1]);
@@ -126,7 +130,10 @@ test('bad settings fail naming the key', () => {
   const model = new TableModel(USERS.map(([t]) => t));
   const targets = Int32Array.from(USERS, ([, t]) => t);
   assert.throws(() => pruningDiagnostics(source(model), targets, { beamWidth: 2, ks: [3], chunkUsers: 5 }), /'ks'/);
-  assert.throws(() => pruningDiagnostics(source(model), targets, { beamWidth: 0, ks: [1], chunkUsers: 5 }), /'beamWidth'/);
+  assert.throws(
+    () => pruningDiagnostics(source(model), targets, { beamWidth: 0, ks: [1], chunkUsers: 5 }),
+    /'beamWidth'/,
+  );
   assert.throws(
     () => pruningDiagnostics(source(model), targets.slice(1), { beamWidth: 2, ks: [1], chunkUsers: 5 }),
     /4 targets for 5 users/,
@@ -144,7 +151,10 @@ test('GenRecModel: teacher-forced sibling ranks equal the step-model walk; diagn
   const histories = examples.map((e) => e.history);
   const targets = Int32Array.from(examples, (e) => e.target);
   const tf = siblingRanksTeacherForced(model, histories, targets);
-  const walk = siblingRanksFromStepModel({ model: model.stepModel(histories), trie: model.ids.trie, numUsers: 6 }, targets);
+  const walk = siblingRanksFromStepModel(
+    { model: model.stepModel(histories), trie: model.ids.trie, numUsers: 6 },
+    targets,
+  );
   assert.deepEqual(Array.from(tf.lengths), Array.from(walk.lengths));
   assert.deepEqual(Array.from(tf.ranks), Array.from(walk.ranks));
   const settings = { beamWidth: 3, ks: [1, 3], chunkUsers: 4 };

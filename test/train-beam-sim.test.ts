@@ -37,12 +37,17 @@ test('thresholds of the simulated beam equal the hand-worked values', () => {
   };
   // B = 2. T0: step 0 {a .4, b .35, c .25} → .35; step 1 {ba .245, aa .24, ab .16, bb .105} → .24; step 2 EOS of
   // ba, aa → .24. T1: {a .5, b .3, c .2} → .3; {ba .27, aa .25, ab .2, bb .03} → .25; EOS: .054, .05 → .05.
-  close(simulateBeamThresholds({ model, trie: TRIE, numUsers: 2 }, 2), [
-    lg(0.35), lg(0.4 * 0.6), lg(0.4 * 0.6),
-    lg(0.3), lg(0.5 * 0.5), lg(0.5 * 0.5 * 0.2),
-  ], 'B=2');
+  close(
+    simulateBeamThresholds({ model, trie: TRIE, numUsers: 2 }, 2),
+    [lg(0.35), lg(0.4 * 0.6), lg(0.4 * 0.6), lg(0.3), lg(0.5 * 0.5), lg(0.5 * 0.5 * 0.2)],
+    'B=2',
+  );
   // B = 3, T0: step 0 → .25 (c); step 1 from a, b, c: ca .25, ba .245, aa .24 → .24; step 2 → .24.
-  close(simulateBeamThresholds({ model: new TableModel([T0]), trie: TRIE, numUsers: 1 }, 3), [lg(0.25), lg(0.24), lg(0.24)], 'B=3');
+  close(
+    simulateBeamThresholds({ model: new TableModel([T0]), trie: TRIE, numUsers: 1 }, 3),
+    [lg(0.25), lg(0.24), lg(0.24)],
+    'B=3',
+  );
   // B = 4: step 0 has 3 candidates (no pruning: −∞); width 2 stops early.
   close(
     simulateBeamThresholds({ model: new TableModel([T0]), trie: TRIE, numUsers: 1 }, 4, 2),
@@ -54,7 +59,13 @@ test('thresholds of the simulated beam equal the hand-worked values', () => {
 });
 
 /** Brute force: the §2.2 procedure on explicit prefix lists, reading the fake model one prefix at a time. */
-function bruteThresholds(model: FakeModel, trie: ReturnType<typeof randomTrie>['trie'], user: number, B: number, width: number): number[] {
+function bruteThresholds(
+  model: FakeModel,
+  trie: ReturnType<typeof randomTrie>['trie'],
+  user: number,
+  B: number,
+  width: number,
+): number[] {
   type Beam = { prefix: number[]; node: number; score: number; done: boolean };
   let beam: Beam[] = [{ prefix: [], node: 0, score: 0, done: false }];
   const out: number[] = [];
@@ -70,7 +81,12 @@ function bruteThresholds(model: FakeModel, trie: ReturnType<typeof randomTrie>['
       for (let i = 0; i < ch.tokens.length; i++) {
         const score = b.score + lp[ch.tokens[i]];
         if (score === -Infinity) continue;
-        cands.push({ prefix: [...b.prefix, ch.tokens[i]], node: ch.nodes[i], score, done: trie.itemAt(ch.nodes[i]) >= 0 });
+        cands.push({
+          prefix: [...b.prefix, ch.tokens[i]],
+          node: ch.nodes[i],
+          score,
+          done: trie.itemAt(ch.nodes[i]) >= 0,
+        });
       }
     }
     const sorted = cands.map((c) => c.score).sort((x, y) => y - x);

@@ -378,7 +378,7 @@ test('bear regulariser lowers the loss when the target gains probability (sign c
 // ---- registry -----------------------------------------------------------------------------------------------------
 
 test('registry builds each objective from a plain config and rejects bad names and keys', () => {
-  assert.deepEqual(OBJECTIVE_NAMES, ['sft', 'msl', 'bear']);
+  assert.deepEqual(OBJECTIVE_NAMES, ['sft', 'msl', 'bear', 'beam-sim']);
   const spec = randomSpec(15);
   tidy(() => {
     const input = build(spec);

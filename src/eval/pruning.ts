@@ -149,7 +149,8 @@ export interface PruningSettings {
   chunkUsers: number;
   /** Exact search batching: most prefixes expanded per round over a chunk (default 4096). */
   exactMaxRowsPerRound?: number;
-  /** Exact search: prefixes popped per user per round (default 1 = pure best-first, the fewest expansions). */
+  /** Exact search: prefixes popped per user per round (default 32: far fewer model calls than 1 = pure best-first; it
+   * may expand a few prefixes best-first would not). */
   exactMaxPopsPerUser?: number;
 }
 
@@ -267,7 +268,7 @@ export function pruningDiagnostics<S>(
           {
             topK: maxK,
             maxRowsPerRound: settings.exactMaxRowsPerRound ?? 4096,
-            maxPopsPerUser: settings.exactMaxPopsPerUser ?? 1,
+            maxPopsPerUser: settings.exactMaxPopsPerUser ?? 32,
           },
         ),
       ),
