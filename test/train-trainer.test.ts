@@ -253,3 +253,18 @@ test('trainer: resume without a checkpoint starts fresh and says so', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('trainer: a task without validate trains the fixed epochs and keeps the final weights', () => {
+  const task = new LinearTask(7, makeData(2, 16));
+  const { validate: _v, ...noVal } = {
+    model: task.model,
+    loss: task.loss.bind(task),
+    validate: task.validate.bind(task),
+  };
+  const res = train(noVal, makeData(1, 50), { ...BASE, epochs: 3, patience: 1 }, { log: quiet });
+  assert.equal(task.validations, 0);
+  assert.equal(res.history.length, 3, 'no early stopping without validation');
+  assert.equal(res.bestEpoch, 3);
+  assert.ok(Number.isNaN(res.bestScore));
+  assert.ok(res.history.every((r) => r.validation === undefined));
+});

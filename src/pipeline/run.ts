@@ -1,6 +1,6 @@
 // The main job: data → identifiers → model → train (validated, early-stopped) → refit →
 // test evaluation against the popularity baseline → results file and a metrics table.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { manualSeed } from '../engine/index.js';
 import { saveCheckpoint, loadCheckpoint } from '../engine/checkpoint.js';
@@ -95,12 +95,12 @@ export async function runExperiment(
     model = new GenRecModel(cfg.model, ids);
     const all = [...ds.train, ...ds.valid];
     const refitEx = cfg.trainOnPrefixes ? expandPrefixes(all) : all;
-    const refitTask = nextItemTask(model, objective, validSet.slice(0, 1), evalSettings(cfg));
+    const { validate: _unused, ...refitTask } = nextItemTask(model, objective, [], evalSettings(cfg));
     log(`refit: ${refitEx.length} examples (train + valid) for ${trainRes.bestEpoch} epochs`);
     train(
       refitTask,
       refitEx,
-      { ...cfg.trainer, epochs: trainRes.bestEpoch, patience: 0, validateEvery: trainRes.bestEpoch },
+      { ...cfg.trainer, epochs: trainRes.bestEpoch, patience: 0 },
       {
         checkpointDir: join(dir, 'refit'),
         resume: opts.resume,
@@ -204,8 +204,4 @@ export function loadRun(dir: string): LoadedRun {
   loadCheckpoint(join(dir, 'model.safetensors'), { model });
   model.eval();
   return { config, ids, model };
-}
-
-export function writeText(path: string, text: string): void {
-  writeFileSync(path, text);
 }

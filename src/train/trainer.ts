@@ -336,9 +336,13 @@ export function train<E>(
 
     let validation: EpochRecord['validation'];
     let improved = false;
-    if (epoch % cfg.validateEvery === 0 || epoch === cfg.epochs) {
+    const validate = task.validate?.bind(task);
+    if (!validate) {
+      improved = epoch === cfg.epochs; // no validation: the final weights are the result
+      if (improved) st.bestEpoch = epoch;
+    } else if (epoch % cfg.validateEvery === 0 || epoch === cfg.epochs) {
       model.eval();
-      const v = tidy(() => noGrad(() => task.validate()));
+      const v = tidy(() => noGrad(() => validate()));
       model.train();
       if (!Number.isFinite(v.score)) throw new Error(`train: validation score is ${v.score} at epoch ${epoch}`);
       validation = { score: v.score, metrics: { ...v.metrics } };

@@ -10,6 +10,10 @@ export interface TrainTask<E> {
    * mode. Must return a scalar loss tensor (backward is the trainer's job).
    */
   loss(batch: E[]): ObjectiveOutput;
-  /** Validation (model in eval mode, no grad): `score` is higher-is-better (e.g. NDCG@10). */
-  validate(): { score: number; metrics: Record<string, number> };
+  /**
+   * Validation (model in eval mode, no grad): `score` is higher-is-better (e.g. NDCG@10). Without it
+   * (e.g. a refit on train + valid for a fixed number of epochs) nothing is validated and the last
+   * epoch's weights are the result.
+   */
+  validate?(): { score: number; metrics: Record<string, number> };
 }
