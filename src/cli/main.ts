@@ -5,6 +5,7 @@
 //   genrec train [--config f.json] [--section.key value ...]
 //   genrec eval --run DIR [--split test|valid] [--eval.beamWidth 10]
 //   genrec recommend --run DIR --history "<raw id>,<raw id>,..." [--k 10]
+//   genrec diagnose --run DIR [--split test] [--users N]   BEAR's pruning diagnostics (PR@K, exact vs beam)
 //   genrec prepare [--dataset spec] [--ids.vocabSize N]     data + identifier statistics
 //   genrec config                       every configuration key with its default and documentation
 import { RunConfigDef, resolveRunConfig, type RunConfig } from '../pipeline/config.js';
@@ -16,12 +17,14 @@ import { applyThreads } from '../pipeline/threads.js';
 import { datasetStats } from '../data/index.js';
 import { buildTitleIdentifier } from '../ids/index.js';
 import { formatConsoleTable } from '../report/table.js';
+import { modelPruningDiagnostics } from '../eval/pruning.js';
 
-const USAGE = `usage: genrec <demo|train|eval|recommend|prepare|config> [options]
+const USAGE = `usage: genrec <demo|train|eval|recommend|diagnose|prepare|config> [options]
   demo                       train the tiny preset on the embedded data set and print a metrics table
   train   [--config f.json] [--key value ...]   train and evaluate (keys: see 'genrec config')
   eval    --run DIR [--split test|valid] [--eval.beamWidth B]
   recommend --run DIR --history "id1,id2,..." [--k 10]
+  diagnose --run DIR [--split test|valid] [--users N]  pruning rate PR@K, necessary condition, exact vs beam
   prepare [--dataset spec] [--ids.vocabSize N]  data set and identifier statistics
   config                     all configuration keys, defaults and documentation`;
 
@@ -128,6 +131,57 @@ async function main(argv: string[]): Promise<void> {
           ['rank', 'id', { key: 'log p', decimals: 3 }, 'title'],
         ),
       );
+      return;
+    }
+    case 'diagnose': {
+      const dir = take(flags, 'run');
+      if (!dir) throw new Error('diagnose: --run DIR is required');
+      const split = take(flags, 'split') ?? 'test';
+      if (split !== 'test' && split !== 'valid')
+        throw new Error(`diagnose: --split must be test or valid, got '${split}'`);
+      const users = Number(take(flags, 'users') ?? 0);
+      const run = loadRun(dir);
+      const cfg = RunConfigDef.merge(run.config, RunConfigDef.fromFlags(flags, 'command line'), 'command line');
+      applyThreads(cfg.threads);
+      const ds = loadDatasetFromSpec(cfg.dataset);
+      const ex = users > 0 ? ds[split].slice(0, users) : ds[split];
+      const r = modelPruningDiagnostics(run.model, ex, {
+        beamWidth: cfg.eval.beamWidth,
+        ks: cfg.eval.ks,
+        chunkUsers: cfg.eval.chunkUsers,
+      });
+      const s = r.summary;
+      const rows = cfg.eval.ks.map((k) => {
+        const b = s.byK[`pr@${k}`];
+        return {
+          K: k,
+          cases: b.cases,
+          pruned: b.pruned,
+          [`PR@K`]: b.rate,
+          'necessary share': b.necessaryShare,
+          'beam NDCG@K': s.beam[`ndcg@${k}`],
+          'exact NDCG@K': s.exact[`ndcg@${k}`],
+          'beam HR@K': s.beam[`hr@${k}`],
+          'exact HR@K': s.exact[`hr@${k}`],
+        };
+      });
+      console.log(
+        `${dir}: ${split}, ${s.users} users, beam ${s.beamWidth}; exact search expanded ${s.meanExpansions.toFixed(0)} of ${s.internalNodes} internal trie nodes per user`,
+      );
+      console.log(
+        formatConsoleTable(rows, [
+          'K',
+          'cases',
+          'pruned',
+          { key: 'PR@K', decimals: 3 },
+          { key: 'necessary share', decimals: 3 },
+          { key: 'beam NDCG@K', decimals: 4 },
+          { key: 'exact NDCG@K', decimals: 4 },
+          { key: 'beam HR@K', decimals: 4 },
+          { key: 'exact HR@K', decimals: 4 },
+        ]),
+      );
+      console.log(JSON.stringify({ run: dir, split, ...s }));
       return;
     }
     case 'prepare': {
