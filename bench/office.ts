@@ -154,7 +154,7 @@ export async function runCompareBench(
     methods: summary,
     comparisons,
   };
-  writeJsonAtomicSync(join('runs', 'bench', `${set}.json`), result);
+  writeJsonAtomicSync(join('runs', 'bench', `${set}-${methods.join('+').replace(/:/g, '-')}.json`), result);
   console.log('\n' + formatMarkdownTable(rows, columns));
   return { ...summary, peak_rss_mb: Math.round(peakRssMb()) };
 }

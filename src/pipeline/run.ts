@@ -12,8 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { GenRecModel } from '../model/genrec.js';
 import { createObjective } from '../train/objectives/registry.js';
 import { train, type TrainResult } from '../train/trainer.js';
-import { Popularity } from '../baselines/popularity.js';
-import { evaluateRankings } from '../eval/metrics.js';
+import { evaluateBaseline, Popularity } from '../baselines/index.js';
 import { writeResults } from '../report/results.js';
 import { writeJsonAtomicSync } from '../util/atomic.js';
 import { codeVersion } from '../util/version.js';
@@ -115,12 +114,8 @@ export async function runExperiment(
   let popularity: Record<string, number> | undefined;
   if (cfg.popularity.enabled) {
     const pop = Popularity.fit(ds.items.length, cfg.refit ? [...ds.train, ...ds.valid] : ds.train);
-    const recs = pop.recommend(Math.max(...cfg.eval.ks));
-    popularity = evaluateRankings(
-      ds.test.map(() => recs),
-      ds.test.map((e) => e.target),
-      metricNames(cfg),
-    ).mean;
+    const recs = pop.recommendAll(ds.test, Math.max(...cfg.eval.ks));
+    popularity = evaluateBaseline(recs, ds.test, metricNames(cfg), ds.items.length).mean;
   }
   const rows: Row[] = [];
   if (popularity) rows.push({ method: 'most-popular', ...popularity });
