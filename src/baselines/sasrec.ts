@@ -31,6 +31,7 @@ import {
   manualSeed,
   Module,
   noGrad,
+  releaseMemory,
   tensor,
   tidy,
   type Tensor,
@@ -347,6 +348,7 @@ export class Sasrec {
           progress.update({ items: batch.length, loss });
         }
         const v = valid.length > 0 ? this.validate(valid) : NaN;
+        releaseMemory(); // return the epoch's freed activations to the OS (glibc keeps them otherwise)
         const entry = { epoch, loss: sum / train.length, valid: v, seconds: (performance.now() - t0) / 1000 };
         log.push(entry);
         if (!opts.quiet)
