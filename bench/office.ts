@@ -1,10 +1,10 @@
-// npm run bench -- office [--seeds 1] [--methods popularity,sasrec,sft,msl] [--preset small]
+// npm run bench -- office [--seeds 1] [--methods popularity,sasrec,sft,msl] [--preset small] [--reuse true]
 //                         [--dataDir ../shared/data] [--set amazon-office] [--<run config key> value ...]
 // Issue 3's comparison on amazon-office (validation carved from the end of train, refit on
 // train + valid before testing): NDCG@5/10, HR@5/10 on test, training time, evaluation
 // users/s, peak RSS; mean ± std over seeds and paired bootstrap intervals over test users.
 // Prints a table; the last line is one JSON object keyed by method.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadDataset, type NextItemDataset } from '../src/data/index.js';
@@ -19,7 +19,34 @@ import { codeVersion } from '../src/util/version.js';
 import { peakRssMb } from './timing.js';
 
 const METRICS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10'];
-const OWN = new Set(['seeds', 'methods', 'dataDir', 'set', 'sasrec.refit', 'sasrec.trainOnPrefixes']);
+const OWN = new Set(['seeds', 'methods', 'dataDir', 'set', 'reuse', 'sasrec.refit', 'sasrec.trainOnPrefixes']);
+
+/** Mean of the finite values (null when there is none, e.g. users/s of the popularity baseline). */
+function finiteMean(xs: number[]): number | null {
+  const f = xs.filter(Number.isFinite);
+  return f.length ? f.reduce((a, b) => a + b, 0) / f.length : null;
+}
+
+/** With --reuse true, a finished run whose saved config equals this one is read back instead of retrained. */
+function reusable(dir: string, cfg: unknown): Omit<MethodRun, 'seed'> | null {
+  const file = join(dir, 'results.json');
+  if (!existsSync(file)) return null;
+  const r = JSON.parse(readFileSync(file, 'utf8')) as {
+    config: unknown;
+    metrics: { test: Record<string, number> };
+    perUser: { test: Record<string, number[]> };
+    speed: { testUsersPerSec: number };
+    training: { history: { seconds: number }[] };
+  };
+  // configs written by older code lack newer keys: fill them with their defaults before comparing
+  if (JSON.stringify(RunConfigDef.parse(r.config, file)) !== JSON.stringify(cfg)) return null;
+  return {
+    mean: r.metrics.test,
+    perUser: Object.fromEntries(Object.entries(r.perUser.test).map(([k, v]) => [k, Float64Array.from(v)])),
+    trainSec: r.training.history.reduce((a, h) => a + h.seconds, 0),
+    usersPerSec: r.speed.testUsersPerSec,
+  };
+}
 
 interface MethodRun {
   seed: number;
@@ -39,6 +66,7 @@ export async function runCompareBench(
   if (!existsSync(join(dir, 'train.csv'))) throw new Error(`bench: ${dir}/train.csv not found (set --dataDir)`);
   const seeds = Array.from({ length: Number(args.get('seeds') ?? 1) }, (_, i) => i);
   const methods = (args.get('methods') ?? 'popularity,sasrec,sft,msl').split(',');
+  const reuse = args.get('reuse') === 'true';
   const flags: Record<string, string> = {};
   for (const [k, v] of args) if (!OWN.has(k)) flags[k] = v;
   const ds: NextItemDataset = loadDataset({ format: 'windows', dir });
@@ -73,22 +101,22 @@ export async function runCompareBench(
         model.dispose();
         runs[m].push({ seed, mean: r.mean, perUser: r.perUser, trainSec, usersPerSec });
       } else {
+        // 'msl' = title identifiers, 'sid:msl' = semantic IDs
+        const [identifier, objective] = m.startsWith('sid:') ? ['sid', m.slice(4)] : ['title', m];
+        const out = join('runs', 'bench', `${set}-${m.replace(':', '-')}-s${seed}`);
         const cfg = resolveRunConfig([
-          {
-            value: {
-              dataset: `windows:${dir}`,
-              objective: m,
-              seed,
-              out: join('runs', 'bench', `${set}-${m}-s${seed}`),
-              threads,
-            },
-            source: 'bench',
-          },
+          { value: { dataset: `windows:${dir}`, identifier, objective, seed, out, threads }, source: 'bench' },
           { value: RunConfigDef.fromFlags(flags, 'bench arguments'), source: 'bench arguments' },
         ]);
-        const r = await runExperiment(cfg, { data: ds });
-        const trainSec = (performance.now() - t0) / 1000 - r.test.seconds;
-        runs[m].push({ seed, mean: r.test.mean, perUser: r.test.perUser, trainSec, usersPerSec: r.test.usersPerSec });
+        const prev = reuse ? reusable(out, cfg) : null;
+        if (prev) {
+          process.stderr.write(`[bench] ${m} seed ${seed}: reusing ${out}/results.json (same config)\n`);
+          runs[m].push({ seed, ...prev });
+        } else {
+          const r = await runExperiment(cfg, { data: ds });
+          const trainSec = (performance.now() - t0) / 1000 - r.test.seconds;
+          runs[m].push({ seed, mean: r.test.mean, perUser: r.test.perUser, trainSec, usersPerSec: r.test.usersPerSec });
+        }
       }
       process.stderr.write(
         `[bench] ${m} seed ${seed}: ` +
@@ -109,8 +137,8 @@ export async function runCompareBench(
       row[k] = { mean: ms.mean, std: Number.isNaN(ms.std) ? 0 : ms.std };
       s[k] = { mean: ms.mean, std: ms.std };
     }
-    row['train s'] = meanStd(rs.map((r) => r.trainSec)).mean;
-    row['users/s'] = meanStd(rs.map((r) => r.usersPerSec)).mean;
+    row['train s'] = finiteMean(rs.map((r) => r.trainSec));
+    row['users/s'] = finiteMean(rs.map((r) => r.usersPerSec));
     s.trainSeconds = row['train s'];
     s.evalUsersPerSec = row['users/s'];
     rows.push(row);
