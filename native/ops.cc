@@ -44,8 +44,8 @@ static c10::IValue Convert(Napi::Env env, const Napi::Value& v, const c10::TypeP
   }
   switch (kind) {
     case K::TensorType:
-      if (!TensorWrap::Is(v)) throw ConvertError{where + " must be a tensor"};
-      return TensorWrap::Get(v, op);
+      if (!Handles::Is(v)) throw ConvertError{where + " must be a tensor"};
+      return Handles::Get(v, op);
     case K::ScalarTypeType:
     case K::IntType:
     case K::SymIntType:
@@ -112,8 +112,8 @@ static c10::IValue Convert(Napi::Env env, const Napi::Value& v, const c10::TypeP
           l.reserve(n);
           for (uint32_t i = 0; i < n; i++) {
             Napi::Value e = a.Get(i);
-            if (!TensorWrap::Is(e)) throw ConvertError{where + "[" + std::to_string(i) + "] must be a tensor"};
-            l.push_back(TensorWrap::Get(e, op));
+            if (!Handles::Is(e)) throw ConvertError{where + "[" + std::to_string(i) + "] must be a tensor"};
+            l.push_back(Handles::Get(e, op));
           }
           return l;
         }
@@ -122,8 +122,8 @@ static c10::IValue Convert(Napi::Env env, const Napi::Value& v, const c10::TypeP
           for (uint32_t i = 0; i < n; i++) {
             Napi::Value e = a.Get(i);
             if (e.IsNull() || e.IsUndefined()) l.push_back(c10::nullopt);
-            else if (!TensorWrap::Is(e)) throw ConvertError{where + "[" + std::to_string(i) + "] must be a tensor or null"};
-            else l.push_back(TensorWrap::Get(e, op));
+            else if (!Handles::Is(e)) throw ConvertError{where + "[" + std::to_string(i) + "] must be a tensor or null"};
+            else l.push_back(Handles::Get(e, op));
           }
           return l;
         }
@@ -144,7 +144,7 @@ static Napi::Value ToJs(Napi::Env env, const c10::IValue& v) {
   if (v.isTensor()) {
     const at::Tensor& t = v.toTensor();
     if (!t.defined()) return env.Null();
-    return TensorWrap::Wrap(env, t);
+    return Handles::Wrap(env, t);
   }
   if (v.isNone()) return env.Null();
   if (v.isInt()) return Napi::Number::New(env, static_cast<double>(v.toInt()));
@@ -153,7 +153,7 @@ static Napi::Value ToJs(Napi::Env env, const c10::IValue& v) {
   if (v.isTensorList()) {
     auto l = v.toTensorList();
     Napi::Array a = Napi::Array::New(env, l.size());
-    for (size_t i = 0; i < l.size(); i++) a.Set(i, TensorWrap::Wrap(env, l.get(i)));
+    for (size_t i = 0; i < l.size(); i++) a.Set(i, Handles::Wrap(env, l.get(i)));
     return a;
   }
   if (v.isIntList()) {
@@ -172,14 +172,20 @@ static Napi::Value ToJs(Napi::Env env, const c10::IValue& v) {
   throw Napi::Error::New(env, std::string("unsupported return type ") + v.tagKind());
 }
 
-static std::string DescribeArgs(const Napi::Array& args) {
+// Shapes of the tensor arguments (by schema type, so plain numbers are never mistaken for handles).
+static std::string DescribeArgs(const Napi::Array& args, const c10::FunctionSchema& schema) {
   std::string s;
-  for (uint32_t i = 0; i < args.Length(); i++) {
+  const auto& sargs = schema.arguments();
+  for (uint32_t i = 0; i < args.Length() && i < sargs.size(); i++) {
+    auto kind = sargs[i].type()->kind();
+    if (kind == c10::TypeKind::OptionalType)
+      kind = sargs[i].type()->castRaw<c10::OptionalType>()->getElementType()->kind();
+    if (kind != c10::TypeKind::TensorType) continue;
     Napi::Value v = args.Get(i);
-    if (!TensorWrap::Is(v)) continue;
-    auto* w = Napi::ObjectWrap<TensorWrap>::Unwrap(v.As<Napi::Object>());
+    if (!Handles::Is(v)) continue;
+    at::Tensor* t = Handles::Find(v);
     if (!s.empty()) s += ", ";
-    s += w->disposed() ? "disposed" : Describe(w->tensor);
+    s += t ? Describe(*t) : "disposed";
   }
   return s;
 }
@@ -216,9 +222,9 @@ static Napi::Value Call(const Napi::CallbackInfo& info) {
   try {
     h.callBoxed(&stack);
   } catch (const c10::Error& e) {
-    ThrowTorch(env, opname, e.what_without_backtrace(), DescribeArgs(args));
+    ThrowTorch(env, opname, e.what_without_backtrace(), DescribeArgs(args, schema));
   } catch (const std::exception& e) {
-    ThrowTorch(env, opname, e.what(), DescribeArgs(args));
+    ThrowTorch(env, opname, e.what(), DescribeArgs(args, schema));
   }
   if (stack.size() == 1) return ToJs(env, stack[0]);
   Napi::Array out = Napi::Array::New(env, stack.size());

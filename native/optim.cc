@@ -19,7 +19,7 @@ class OptimWrap : public Napi::ObjectWrap<OptimWrap> {
     Napi::Env env = info.Env();
     kind_ = info[0].As<Napi::String>().Utf8Value();
     Napi::Array ps = info[1].As<Napi::Array>();
-    for (uint32_t i = 0; i < ps.Length(); i++) params_.push_back(TensorWrap::Get(ps.Get(i), "optimizer"));
+    for (uint32_t i = 0; i < ps.Length(); i++) params_.push_back(Handles::Get(ps.Get(i), "optimizer"));
     Napi::Object o = info[2].As<Napi::Object>();
     auto num = [&](const char* k, double d) { return o.Has(k) ? o.Get(k).As<Napi::Number>().DoubleValue() : d; };
     try {
@@ -85,16 +85,16 @@ class OptimWrap : public Napi::ObjectWrap<OptimWrap> {
       if (kind_ == "adamw") {
         auto& s = static_cast<torch::optim::AdamWParamState&>(*it->second);
         e.Set(0u, Napi::Number::New(env, static_cast<double>(s.step())));
-        e.Set(1u, TensorWrap::Wrap(env, s.exp_avg().clone()));
-        e.Set(2u, TensorWrap::Wrap(env, s.exp_avg_sq().clone()));
+        e.Set(1u, Handles::Wrap(env, s.exp_avg().clone()));
+        e.Set(2u, Handles::Wrap(env, s.exp_avg_sq().clone()));
       } else if (kind_ == "adam") {
         auto& s = static_cast<torch::optim::AdamParamState&>(*it->second);
         e.Set(0u, Napi::Number::New(env, static_cast<double>(s.step())));
-        e.Set(1u, TensorWrap::Wrap(env, s.exp_avg().clone()));
-        e.Set(2u, TensorWrap::Wrap(env, s.exp_avg_sq().clone()));
+        e.Set(1u, Handles::Wrap(env, s.exp_avg().clone()));
+        e.Set(2u, Handles::Wrap(env, s.exp_avg_sq().clone()));
       } else {
         auto& s = static_cast<torch::optim::SGDParamState&>(*it->second);
-        e.Set(0u, TensorWrap::Wrap(env, s.momentum_buffer().clone()));
+        e.Set(0u, Handles::Wrap(env, s.momentum_buffer().clone()));
       }
       out.Set(i, e);
     }
@@ -114,8 +114,8 @@ class OptimWrap : public Napi::ObjectWrap<OptimWrap> {
     };
     if (kind_ == "adamw" || kind_ == "adam") {
       int64_t step = info[1].As<Napi::Number>().Int64Value();
-      at::Tensor m = TensorWrap::Get(info[2], "optimizer.setState").clone();
-      at::Tensor v = TensorWrap::Get(info[3], "optimizer.setState").clone();
+      at::Tensor m = Handles::Get(info[2], "optimizer.setState").clone();
+      at::Tensor v = Handles::Get(info[3], "optimizer.setState").clone();
       check(m);
       check(v);
       if (kind_ == "adamw") {
@@ -128,7 +128,7 @@ class OptimWrap : public Napi::ObjectWrap<OptimWrap> {
         st[key] = std::move(s);
       }
     } else {
-      at::Tensor b = TensorWrap::Get(info[1], "optimizer.setState").clone();
+      at::Tensor b = Handles::Get(info[1], "optimizer.setState").clone();
       check(b);
       auto s = std::make_unique<torch::optim::SGDParamState>();
       s->momentum_buffer(b);
@@ -146,7 +146,7 @@ class OptimWrap : public Napi::ObjectWrap<OptimWrap> {
 static Napi::Value ClipGradNorm(const Napi::CallbackInfo& info) {
   Napi::Array ps = info[0].As<Napi::Array>();
   std::vector<at::Tensor> params;
-  for (uint32_t i = 0; i < ps.Length(); i++) params.push_back(TensorWrap::Get(ps.Get(i), "clipGradNorm"));
+  for (uint32_t i = 0; i < ps.Length(); i++) params.push_back(Handles::Get(ps.Get(i), "clipGradNorm"));
   double maxNorm = info[1].As<Napi::Number>().DoubleValue();
   try {
     return Napi::Number::New(info.Env(), torch::nn::utils::clip_grad_norm_(params, maxNorm));

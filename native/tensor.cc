@@ -1,15 +1,14 @@
 // Tensor handles: creation from typed arrays, copy back, queries, disposal, autograd basics.
 #include "common.h"
+#include <cmath>
 #include <cstring>
+#include <deque>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 #include <sstream>
 
 namespace genrec {
-
-Napi::FunctionReference TensorWrap::ctor;
-std::atomic<int64_t> TensorWrap::live{0};
 
 std::string DtypeName(at::ScalarType s) {
   switch (s) {
@@ -52,46 +51,78 @@ void ThrowTorch(Napi::Env env, const std::string& op, const std::string& what, c
   throw Napi::Error::New(env, msg);
 }
 
-TensorWrap::TensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TensorWrap>(info) {}
-TensorWrap::~TensorWrap() { Dispose(); }
+namespace {
+constexpr double kSlots = 16777216.0;  // 2^24 slots; generations use the remaining 29 bits of a double
+constexpr uint32_t kMaxGen = 1u << 29;
+struct Slot {
+  at::Tensor t;
+  uint32_t gen = 0;
+  bool used = false;
+};
+std::deque<Slot> slots;  // deque: references stay valid when it grows
+std::vector<uint32_t> freeSlots;
+int64_t liveCount = 0;
 
-void TensorWrap::Set(at::Tensor t) {
-  if (!holds_) live++;
-  tensor = std::move(t);
-  holds_ = true;
+bool Decode(const Napi::Value& v, uint32_t& slot, uint32_t& gen) {
+  if (!v.IsNumber()) return false;
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= kSlots) || d >= kSlots * kMaxGen || d != std::floor(d)) return false;
+  gen = static_cast<uint32_t>(std::floor(d / kSlots));
+  slot = static_cast<uint32_t>(d - static_cast<double>(gen) * kSlots);
+  return slot < slots.size();
 }
+}  // namespace
 
-void TensorWrap::Dispose() {
-  if (holds_) {
-    tensor = at::Tensor();
-    holds_ = false;
-    live--;
+Napi::Value Handles::Wrap(Napi::Env env, at::Tensor t) {
+  uint32_t s;
+  if (!freeSlots.empty()) {
+    s = freeSlots.back();
+    freeSlots.pop_back();
+  } else {
+    if (slots.size() >= static_cast<size_t>(kSlots)) throw Napi::Error::New(env, "too many live tensors (2^24)");
+    s = static_cast<uint32_t>(slots.size());
+    slots.emplace_back();
   }
+  Slot& x = slots[s];
+  x.t = std::move(t);
+  x.used = true;
+  x.gen = x.gen + 1 >= kMaxGen ? 1 : x.gen + 1;
+  liveCount++;
+  return Napi::Number::New(env, static_cast<double>(x.gen) * kSlots + s);
 }
 
-void TensorWrap::Init(Napi::Env env, Napi::Object exports) {
-  Napi::Function f = DefineClass(env, "NativeTensor", {});
-  ctor = Napi::Persistent(f);
-  ctor.SuppressDestruct();
-  exports.Set("NativeTensor", f);
+bool Handles::Is(const Napi::Value& v) {
+  uint32_t s, g;
+  return Decode(v, s, g) && g >= 1;
 }
 
-Napi::Object TensorWrap::Wrap(Napi::Env env, at::Tensor t) {
-  Napi::Object o = ctor.New({});
-  Napi::ObjectWrap<TensorWrap>::Unwrap(o)->Set(std::move(t));
-  return o;
+at::Tensor* Handles::Find(const Napi::Value& v) {
+  uint32_t s, g;
+  if (!Decode(v, s, g)) return nullptr;
+  Slot& x = slots[s];
+  return x.used && x.gen == g ? &x.t : nullptr;
 }
 
-bool TensorWrap::Is(const Napi::Value& v) {
-  return v.IsObject() && v.As<Napi::Object>().InstanceOf(ctor.Value());
-}
-
-at::Tensor& TensorWrap::Get(const Napi::Value& v, const char* op) {
+at::Tensor& Handles::Get(const Napi::Value& v, const char* op) {
   if (!Is(v)) throw Napi::TypeError::New(v.Env(), std::string(op) + ": expected a tensor handle");
-  TensorWrap* w = Napi::ObjectWrap<TensorWrap>::Unwrap(v.As<Napi::Object>());
-  if (w->disposed()) throw Napi::Error::New(v.Env(), std::string(op) + ": tensor used after dispose");
-  return w->tensor;
+  at::Tensor* t = Find(v);
+  if (!t) throw Napi::Error::New(v.Env(), std::string(op) + ": tensor used after dispose");
+  return *t;
 }
+
+bool Handles::Dispose(const Napi::Value& v) {
+  uint32_t s, g;
+  if (!Decode(v, s, g)) return false;
+  Slot& x = slots[s];
+  if (!x.used || x.gen != g) return false;
+  x.t = at::Tensor();
+  x.used = false;
+  freeSlots.push_back(s);
+  liveCount--;
+  return true;
+}
+
+int64_t Handles::Live() { return liveCount; }
 
 static std::vector<int64_t> ShapeArg(const Napi::Value& v, const char* op) {
   if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), std::string(op) + ": shape must be an array");
@@ -135,7 +166,7 @@ static Napi::Value FromTyped(const Napi::CallbackInfo& info) {
     at::Tensor t = at::empty(shape, at::TensorOptions().dtype(src));
     if (n) std::memcpy(t.data_ptr(), base, ta.ByteLength());
     if (src != want) t = t.to(want);
-    return TensorWrap::Wrap(env, t);
+    return Handles::Wrap(env, t);
   } catch (const c10::Error& e) {
     ThrowTorch(env, op, e.what_without_backtrace(), "");
   }
@@ -144,7 +175,7 @@ static Napi::Value FromTyped(const Napi::CallbackInfo& info) {
 // toTyped(t, kind): copies the tensor (converted to `kind`) into a new typed array.
 static Napi::Value ToTyped(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  at::Tensor& t = TensorWrap::Get(info[0], "toTyped");
+  at::Tensor& t = Handles::Get(info[0], "toTyped");
   std::string kind = info[1].As<Napi::String>().Utf8Value();
   at::ScalarType want = ParseDtype(env, kind, "toTyped");
   try {
@@ -168,32 +199,31 @@ static Napi::Value ToTyped(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value Shape(const Napi::CallbackInfo& info) {
-  at::Tensor& t = TensorWrap::Get(info[0], "shape");
+  at::Tensor& t = Handles::Get(info[0], "shape");
   Napi::Array a = Napi::Array::New(info.Env(), t.dim());
   for (int64_t i = 0; i < t.dim(); i++) a.Set(i, Napi::Number::New(info.Env(), t.size(i)));
   return a;
 }
 static Napi::Value Dtype(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), DtypeName(TensorWrap::Get(info[0], "dtype").scalar_type()));
+  return Napi::String::New(info.Env(), DtypeName(Handles::Get(info[0], "dtype").scalar_type()));
 }
 static Napi::Value Device(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), TensorWrap::Get(info[0], "device").device().str());
+  return Napi::String::New(info.Env(), Handles::Get(info[0], "device").device().str());
 }
 static Napi::Value Dispose(const Napi::CallbackInfo& info) {
-  if (!TensorWrap::Is(info[0])) throw Napi::TypeError::New(info.Env(), "dispose: expected a tensor handle");
-  Napi::ObjectWrap<TensorWrap>::Unwrap(info[0].As<Napi::Object>())->Dispose();
-  return info.Env().Undefined();
+  if (!Handles::Is(info[0])) throw Napi::TypeError::New(info.Env(), "dispose: expected a tensor handle");
+  return Napi::Boolean::New(info.Env(), Handles::Dispose(info[0]));
 }
 static Napi::Value IsDisposed(const Napi::CallbackInfo& info) {
-  if (!TensorWrap::Is(info[0])) throw Napi::TypeError::New(info.Env(), "isDisposed: expected a tensor handle");
-  return Napi::Boolean::New(info.Env(), Napi::ObjectWrap<TensorWrap>::Unwrap(info[0].As<Napi::Object>())->disposed());
+  if (!Handles::Is(info[0])) throw Napi::TypeError::New(info.Env(), "isDisposed: expected a tensor handle");
+  return Napi::Boolean::New(info.Env(), Handles::Find(info[0]) == nullptr);
 }
 static Napi::Value LiveCount(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(TensorWrap::live.load()));
+  return Napi::Number::New(info.Env(), static_cast<double>(Handles::Live()));
 }
 // item(t): the single value of a one-element tensor, as a JS number (bool as 0/1).
 static Napi::Value Item(const Napi::CallbackInfo& info) {
-  at::Tensor& t = TensorWrap::Get(info[0], "item");
+  at::Tensor& t = Handles::Get(info[0], "item");
   try {
     return Napi::Number::New(info.Env(), t.item().toDouble());
   } catch (const c10::Error& e) {
@@ -203,7 +233,7 @@ static Napi::Value Item(const Napi::CallbackInfo& info) {
 
 // ---- autograd ----
 static Napi::Value SetRequiresGrad(const Napi::CallbackInfo& info) {
-  at::Tensor& t = TensorWrap::Get(info[0], "requiresGrad");
+  at::Tensor& t = Handles::Get(info[0], "requiresGrad");
   try {
     t.requires_grad_(info[1].As<Napi::Boolean>().Value());
   } catch (const c10::Error& e) {
@@ -212,16 +242,16 @@ static Napi::Value SetRequiresGrad(const Napi::CallbackInfo& info) {
   return info[0];
 }
 static Napi::Value RequiresGrad(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), TensorWrap::Get(info[0], "requiresGrad").requires_grad());
+  return Napi::Boolean::New(info.Env(), Handles::Get(info[0], "requiresGrad").requires_grad());
 }
 static Napi::Value Backward(const Napi::CallbackInfo& info) {
-  at::Tensor& t = TensorWrap::Get(info[0], "backward");
+  at::Tensor& t = Handles::Get(info[0], "backward");
   std::string inputs = Describe(t);
   try {
-    if (info.Length() > 1 && !info[1].IsUndefined() && !info[1].IsNull() && !TensorWrap::Is(info[1]))
+    if (info.Length() > 1 && !info[1].IsUndefined() && !info[1].IsNull() && !Handles::Is(info[1]))
       throw Napi::TypeError::New(info.Env(), "backward: grad must be a tensor");
-    if (info.Length() > 1 && TensorWrap::Is(info[1])) {
-      at::Tensor& g = TensorWrap::Get(info[1], "backward");
+    if (info.Length() > 1 && Handles::Is(info[1])) {
+      at::Tensor& g = Handles::Get(info[1], "backward");
       inputs += ", grad " + Describe(g);
       t.backward(g);
     } else {
@@ -234,13 +264,13 @@ static Napi::Value Backward(const Napi::CallbackInfo& info) {
 }
 // grad(t): a new handle to t.grad, or null when there is none.
 static Napi::Value Grad(const Napi::CallbackInfo& info) {
-  at::Tensor& t = TensorWrap::Get(info[0], "grad");
+  at::Tensor& t = Handles::Get(info[0], "grad");
   const at::Tensor& g = t.grad();
   if (!g.defined()) return info.Env().Null();
-  return TensorWrap::Wrap(info.Env(), g);
+  return Handles::Wrap(info.Env(), g);
 }
 static Napi::Value ClearGrad(const Napi::CallbackInfo& info) {
-  at::Tensor& t = TensorWrap::Get(info[0], "clearGrad");
+  at::Tensor& t = Handles::Get(info[0], "clearGrad");
   t.mutable_grad() = at::Tensor();
   return info.Env().Undefined();
 }
@@ -254,8 +284,8 @@ static Napi::Value IsGradEnabled(const Napi::CallbackInfo& info) {
 }
 // copy_(dst, src) without autograd: used to load weights and by optimizer-side utilities.
 static Napi::Value AssignData(const Napi::CallbackInfo& info) {
-  at::Tensor& dst = TensorWrap::Get(info[0], "assign");
-  at::Tensor& src = TensorWrap::Get(info[1], "assign");
+  at::Tensor& dst = Handles::Get(info[0], "assign");
+  at::Tensor& src = Handles::Get(info[1], "assign");
   try {
     at::NoGradGuard ng;
     if (!dst.sizes().equals(src.sizes()))
@@ -296,7 +326,6 @@ static Napi::Value Version(const Napi::CallbackInfo& info) {
 }
 
 void InitTensor(Napi::Env env, Napi::Object exports) {
-  TensorWrap::Init(env, exports);
   auto def = [&](const char* name, Napi::Function::Callback cb) { exports.Set(name, Napi::Function::New(env, cb, name)); };
   def("fromTyped", FromTyped);
   def("toTyped", ToTyped);

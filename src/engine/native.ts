@@ -4,10 +4,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Opaque handle to an at::Tensor owned by the addon. */
-export interface NativeHandle {
-  readonly __nativeTensor: unique symbol;
-}
+/**
+ * Handle of an at::Tensor owned by the addon: a plain number (slot + generation in the addon's
+ * handle table), so no native finalizer is involved; stale handles are detected by generation.
+ */
+export type NativeHandle = number & { readonly __nativeTensor: unique symbol };
 export type NativeDType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'uint8';
 export type NativeArg = NativeHandle | number | boolean | string | null | undefined | NativeArg[];
 export type NativeResult = NativeHandle | number | boolean | null | NativeResult[];
@@ -21,7 +22,6 @@ export interface NativeOptimizer {
 }
 
 export interface NativeBinding {
-  NativeTensor: new () => NativeHandle;
   NativeOptimizer: new (kind: string, params: NativeHandle[], options: Record<string, number>) => NativeOptimizer;
   fromTyped(
     data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array,
@@ -36,7 +36,8 @@ export interface NativeBinding {
   shape(h: NativeHandle): number[];
   dtype(h: NativeHandle): NativeDType;
   device(h: NativeHandle): string;
-  dispose(h: NativeHandle): void;
+  /** Frees the tensor; false when it was already freed. */
+  dispose(h: NativeHandle): boolean;
   isDisposed(h: NativeHandle): boolean;
   liveCount(): number;
   item(h: NativeHandle): number;

@@ -17,13 +17,17 @@ function toNative(a: Arg): NativeArg {
 }
 
 function wrap(r: NativeResult): Tensor {
-  if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new Error('expected a tensor result');
-  return new Tensor(r);
+  if (typeof r !== 'number') throw new Error('expected a tensor result');
+  return new Tensor(r as NativeHandle);
 }
 function wrapList(r: NativeResult): Tensor[] {
   if (!Array.isArray(r)) throw new Error('expected a list result');
   return r.map(wrap);
 }
+
+// Safety net only: a Tensor object that is garbage-collected without dispose() frees its
+// tensor here (later, when the event loop turns). Scopes (`tidy`) are the real mechanism.
+const collected = new FinalizationRegistry<NativeHandle>((h) => void native.dispose(h));
 
 /** Calls the ATen operator `name.overload` and wraps a single tensor result. */
 export function op(name: string, overload: string, ...args: Arg[]): Tensor {
@@ -38,6 +42,7 @@ export class Tensor implements Disposable {
   readonly h: NativeHandle;
   constructor(h: NativeHandle) {
     this.h = h;
+    collected.register(this, h, this);
     track(this);
   }
 
@@ -65,7 +70,7 @@ export class Tensor implements Disposable {
     return native.isDisposed(this.h);
   }
   dispose(): void {
-    native.dispose(this.h);
+    if (native.dispose(this.h)) collected.unregister(this);
   }
   toString(): string {
     return this.isDisposed ? 'Tensor(disposed)' : `Tensor([${this.shape.join(', ')}] ${this.dtype})`;
