@@ -134,7 +134,7 @@ export async function runCompareBench(
     const s: Record<string, unknown> = { seeds: rs.length };
     for (const k of METRICS) {
       const ms = meanStd(rs.map((r) => r.mean[k]));
-      row[k] = { mean: ms.mean, std: Number.isNaN(ms.std) ? 0 : ms.std };
+      row[k] = rs.length > 1 ? { mean: ms.mean, std: ms.std } : ms.mean; // no '± 0' for one seed
       s[k] = { mean: ms.mean, std: ms.std };
     }
     row['train s'] = finiteMean(rs.map((r) => r.trainSec));
