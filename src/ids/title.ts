@@ -10,7 +10,14 @@
  */
 import { ByteBpe, EOS, PAD } from './bpe.js';
 import { PrefixTrie } from './trie.js';
-import type { IdItem, IdentifierSpecials, ItemIdentifier } from './types.js';
+import {
+  checkItemIndex,
+  itemOfCode,
+  padTokens,
+  type IdItem,
+  type IdentifierSpecials,
+  type ItemIdentifier,
+} from './types.js';
 
 /** Settings of the title → code mapping (the tokenizer carries its own). */
 export interface TitleCodeConfig {
@@ -197,9 +204,7 @@ export class TitleIdentifier implements ItemIdentifier {
   }
 
   private checkItem(item: number): void {
-    if (!Number.isInteger(item) || item < 0 || item >= this.numItems) {
-      throw new Error(`ids: item ${item} outside [0, ${this.numItems})`);
-    }
+    checkItemIndex('ids', item, this.numItems);
   }
 
   /** The item's code (a copy), ending in EOS. */
@@ -209,8 +214,7 @@ export class TitleIdentifier implements ItemIdentifier {
   }
 
   itemOf(tokens: ArrayLike<number>): number {
-    const node = this.trie.walk(tokens);
-    return node === -1 ? -1 : this.trie.itemAt(node);
+    return itemOfCode(this.trie, tokens);
   }
 
   tokenText(token: number): string {
@@ -225,12 +229,7 @@ export class TitleIdentifier implements ItemIdentifier {
 
   historyTokens(item: number, maxLen: number): Int32Array {
     this.checkItem(item);
-    if (!Number.isInteger(maxLen) || maxLen < 1)
-      throw new Error(`ids: historyTokens maxLen must be ≥ 1, got ${maxLen}`);
-    const out = new Int32Array(maxLen).fill(PAD);
-    const t = this.titleTokens[item];
-    out.set(t.length > maxLen ? t.subarray(0, maxLen) : t);
-    return out;
+    return padTokens('ids', this.titleTokens[item], maxLen, PAD);
   }
 
   /** Number of title tokens (after truncation, no EOS / disambiguators) of an item. */

@@ -50,3 +50,27 @@ export function historyTokenBatch(id: ItemIdentifier, items: ArrayLike<number>, 
   for (let r = 0; r < items.length; r++) out.set(id.historyTokens(items[r], maxLen), r * maxLen);
   return out;
 }
+
+// Helpers shared by the identifier implementations (title codes, semantic IDs).
+
+/** Throws unless `item` is an integer in [0, numItems); `who` prefixes the message. */
+export function checkItemIndex(who: string, item: number, numItems: number): void {
+  if (!Number.isInteger(item) || item < 0 || item >= numItems) {
+    throw new Error(`${who}: item ${item} outside [0, ${numItems})`);
+  }
+}
+
+/** The item whose full code (including EOS) is `tokens`, or -1. */
+export function itemOfCode(trie: PrefixTrie, tokens: ArrayLike<number>): number {
+  const node = trie.walk(tokens);
+  return node === -1 ? -1 : trie.itemAt(node);
+}
+
+/** `tokens` truncated to `maxLen` and right-padded with `pad` (history-token rows). */
+export function padTokens(who: string, tokens: Int32Array, maxLen: number, pad: number): Int32Array {
+  if (!Number.isInteger(maxLen) || maxLen < 1)
+    throw new Error(`${who}: historyTokens maxLen must be ≥ 1, got ${maxLen}`);
+  const out = new Int32Array(maxLen).fill(pad);
+  out.set(tokens.length > maxLen ? tokens.subarray(0, maxLen) : tokens);
+  return out;
+}

@@ -11,7 +11,7 @@
  */
 import { BOS, EOS, NUM_FIXED_SPECIALS, PAD, SEP } from '../ids/bpe.js';
 import { PrefixTrie } from '../ids/trie.js';
-import type { IdentifierSpecials, ItemIdentifier } from '../ids/types.js';
+import { checkItemIndex, itemOfCode, padTokens, type IdentifierSpecials, type ItemIdentifier } from '../ids/types.js';
 import type { SidStats } from './codes.js';
 
 const SPECIAL_NAMES = ['<pad>', '<bos>', '<eos>', '<sep>', '<unk>'];
@@ -167,9 +167,7 @@ export class SemanticIdentifier implements ItemIdentifier {
   }
 
   private checkItem(item: number): void {
-    if (!Number.isInteger(item) || item < 0 || item >= this.numItems) {
-      throw new Error(`sid: item ${item} outside [0, ${this.numItems})`);
-    }
+    checkItemIndex('sid', item, this.numItems);
   }
 
   /** The item's code (a copy): L level tokens, the disambiguator if any, EOS. */
@@ -191,8 +189,7 @@ export class SemanticIdentifier implements ItemIdentifier {
   }
 
   itemOf(tokens: ArrayLike<number>): number {
-    const node = this.trie.walk(tokens);
-    return node === -1 ? -1 : this.trie.itemAt(node);
+    return itemOfCode(this.trie, tokens);
   }
 
   /** Token id of code `index` at `level`. */
@@ -224,10 +221,6 @@ export class SemanticIdentifier implements ItemIdentifier {
   /** The L level tokens (no disambiguator, no EOS), truncated to maxLen, right-padded with PAD. */
   historyTokens(item: number, maxLen: number): Int32Array {
     this.checkItem(item);
-    if (!Number.isInteger(maxLen) || maxLen < 1)
-      throw new Error(`sid: historyTokens maxLen must be ≥ 1, got ${maxLen}`);
-    const out = new Int32Array(maxLen).fill(PAD);
-    out.set(this.codes[item].subarray(0, Math.min(this.levels, maxLen)));
-    return out;
+    return padTokens('sid', this.codes[item].subarray(0, this.levels), maxLen, PAD);
   }
 }
