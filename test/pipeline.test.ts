@@ -75,7 +75,12 @@ test('pipeline: train on a slice, write results, reload the run and recommend va
     assert.ok(existsSync(join(dir, 'model.safetensors')));
 
     const run = loadRun(dir);
-    const [again] = recommend(run.model, [ds.test[0].history], { beamWidth: 5, topK: 5, chunkUsers: 1 });
+    const [again] = recommend(run.model, [ds.test[0].history], {
+      beamWidth: 5,
+      topK: 5,
+      chunkUsers: 1,
+      scoring: 'full',
+    });
     assert.deepEqual(
       again.map((h) => h.item),
       out.test.rankings[0],

@@ -288,6 +288,7 @@ test('nextItemTask fills the thresholds from a simulated beam on the real model'
     beamWidth: B,
     ks: [1],
     chunkUsers: 4,
+    scoring: 'full',
   });
   tidy(() => {
     const out = task.loss(examples);

@@ -119,6 +119,7 @@ async function main(argv: string[]): Promise<void> {
         beamWidth: Math.max(k, run.config.eval.beamWidth),
         topK: k,
         chunkUsers: 1,
+        scoring: run.config.eval.scoring,
       });
       console.log(
         formatConsoleTable(

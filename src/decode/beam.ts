@@ -181,7 +181,7 @@ export function beamSearchDetailed<S>(
           if (k > 0) {
             const lp = cur.logProbs;
             [vals, idx] = tidy(() => {
-              const grouped = groupRows(childScores(lp, ch, liveScore), actStart, actCount, R);
+              const grouped = groupRows(childScores(lp, ch, liveScore, model.scoring), actStart, actCount, R);
               const [v, i] = grouped.topk(k, 1, true, true);
               return [v.toFloat64(), i.toInt32()] as const;
             });

@@ -75,11 +75,30 @@ export function concatModel<S>(model: StepModel<S>, parts: ReadonlyArray<{ state
  * `logProbs[r, token] + base[r]`, -inf at padded entries. float64 so that sums of log-probs are exactly the
  * JS sums of the model's float32 values (reproducible against brute force). Call inside `tidy`.
  */
-export function childScores(logProbs: Tensor, children: BatchChildren, base: Float64Array | null): Tensor {
+/**
+ * Which distribution decoding ranks by: 'full' = the model's softmax over the whole vocabulary with
+ * invalid tokens removed (Hugging Face's prefix-constrained decoding, what SFT is trained for);
+ * 'valid' = the softmax renormalised over the trie-valid next tokens (what MSL and BEAR-on-MSL are
+ * trained for: their logits of invalid tokens are never trained, so 'full' charges every token an
+ * arbitrary normaliser and favours short identifiers).
+ */
+export type TokenScoring = 'full' | 'valid';
+
+export function childScores(
+  logProbs: Tensor,
+  children: BatchChildren,
+  base: Float64Array | null,
+  scoring: TokenScoring = 'full',
+): Tensor {
   const n = logProbs.shape[0];
   const c = children.width;
   const tok = tensor(children.tokens, [n, c], 'int64');
   let s = logProbs.gather(1, tok.clamp(0, null)).double().maskedFill(tok.lt(0), -Infinity);
+  if (scoring === 'valid') {
+    // renormalise over the trie-valid children: log p(y | prefix, y valid); rows without children stay -inf
+    const lse = s.logsumexp(1, true);
+    s = s.sub(lse.maskedFill(lse.isfinite().logicalNot(), 0));
+  }
   if (base !== null) s = s.add(tensor(base, [n, 1], 'float64'));
   return s;
 }

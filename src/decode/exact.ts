@@ -173,7 +173,7 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
     const lp = out.logProbs;
     let sc: Float64Array;
     try {
-      sc = C === 0 ? new Float64Array(0) : tidy(() => childScores(lp, ch, base).toFloat64());
+      sc = C === 0 ? new Float64Array(0) : tidy(() => childScores(lp, ch, base, model.scoring).toFloat64());
     } finally {
       out.logProbs.dispose();
     }

@@ -28,7 +28,7 @@ export function greedyDecode<S>(input: DecodeInput<S>): Hypothesis[] {
           if (ch.width === 0) throw new Error('greedyDecode: a running prefix has no valid continuation');
           const lp = cur.logProbs;
           const [vals, idx] = tidy(() => {
-            const [v, i] = childScores(lp, ch, null).maxDim(1);
+            const [v, i] = childScores(lp, ch, null, model.scoring).maxDim(1);
             return [v.toFloat64(), i.toInt32()] as const;
           });
           cur.logProbs.dispose();

@@ -85,7 +85,7 @@ export function sampleDecode<S>(input: DecodeInput<S>, settings: SampleSettings)
           const lp = cur.logProbs;
           const rowsOf = lpRow;
           const [pick, mv, qv] = tidy(() => {
-            const perLpRow = childScores(lp, ch, null);
+            const perLpRow = childScores(lp, ch, null, model.scoring);
             const m = rowsOf === null ? perLpRow : perLpRow.indexSelect(0, tensor(rowsOf, [n], 'int64'));
             const mx = m.amax(1).toFloat64();
             for (let r = 0; r < n; r++) {

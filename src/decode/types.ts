@@ -13,6 +13,8 @@ import type { PrefixTrie } from '../ids/trie.js';
  */
 export interface StepModel<S> {
   readonly vocabSize: number;
+  /** Distribution the decoders rank by (see TokenScoring in ./common.ts); 'full' when absent. */
+  readonly scoring?: 'full' | 'valid';
   /** Encodes the users' contexts; returns log p(first token | context) as [U, V] float32 and the state. */
   start(): { logProbs: Tensor; state: S };
   /**

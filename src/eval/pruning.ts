@@ -73,7 +73,7 @@ export function siblingRanksFromStepModel<S>(input: DecodeInput<S>, targets: Int
         const ch = trie.batchChildren(nodes);
         const C = ch.width;
         const lp = cur.logProbs;
-        const sc = tidy(() => childScores(lp, ch, null).toFloat64());
+        const sc = tidy(() => childScores(lp, ch, null, model.scoring).toFloat64());
         cur.logProbs.dispose();
         lpLive = false;
         const rows: number[] = [];

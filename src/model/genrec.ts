@@ -123,8 +123,11 @@ export class GenRecModel extends Module {
   }
 
   /** A decoding session over a batch of histories (implements the decoders' StepModel). */
-  stepModel(histories: ReadonlyArray<ReadonlyArray<number>>): StepModel<GenRecState> {
-    return new GenRecStepModel(this, histories);
+  stepModel(
+    histories: ReadonlyArray<ReadonlyArray<number>>,
+    scoring: 'full' | 'valid' = 'full',
+  ): StepModel<GenRecState> {
+    return new GenRecStepModel(this, histories, scoring);
   }
 }
 
@@ -138,6 +141,7 @@ class GenRecStepModel implements StepModel<GenRecState> {
   constructor(
     private readonly m: GenRecModel,
     private readonly histories: ReadonlyArray<ReadonlyArray<number>>,
+    readonly scoring: 'full' | 'valid',
   ) {
     this.vocabSize = m.ids.vocabSize;
   }

@@ -27,6 +27,11 @@ export const EvalConfigDef = defineConfig('eval', {
   ks: intList({ default: [5, 10], minLength: 1, min: 1, doc: 'Cut-offs K for HR@K and NDCG@K (max K ≤ beamWidth).' }),
   chunkUsers: int({ default: 64, min: 1, doc: 'Users decoded together (rows per step = users × beamWidth).' }),
   validUsers: int({ default: 500, min: 0, doc: 'Validation examples decoded after each epoch (0 = all).' }),
+  scoring: oneOf(['full', 'valid'], {
+    default: 'full',
+    doc: "Distribution decoding ranks by: 'full' softmax with invalid tokens removed (HF prefix-constrained decoding), or renormalised over the trie-valid tokens ('valid', the distribution MSL trains).",
+    paper: 'BIGRec/BEAR decode with HF constrained beam search; MSL trains the valid-token softmax',
+  }),
 });
 
 export const RunConfigDef = defineConfig('run', {

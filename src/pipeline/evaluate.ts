@@ -11,6 +11,8 @@ export interface EvalSettings {
   /** Cut-offs for HR/NDCG (the largest is the number of items decoded per user). */
   ks: number[];
   chunkUsers: number;
+  /** Distribution ranked by ('full' | 'valid', see decode/common.ts). */
+  scoring: 'full' | 'valid';
   /** Evaluate at most this many examples (the first ones; 0 = all). */
   maxUsers?: number;
 }
@@ -29,7 +31,7 @@ export function evaluateModel(model: GenRecModel, examples: readonly Example[], 
   const hyps = recommend(
     model,
     ex.map((e) => e.history),
-    { beamWidth: s.beamWidth, topK, chunkUsers: s.chunkUsers },
+    { beamWidth: s.beamWidth, topK, chunkUsers: s.chunkUsers, scoring: s.scoring },
   );
   const seconds = (performance.now() - t0) / 1000;
   const rankings = hyps.map((h) => h.map((x) => x.item));

@@ -10,6 +10,8 @@ export interface RecommendSettings {
   topK: number;
   /** Users decoded together (rows per step = users × beamWidth). */
   chunkUsers: number;
+  /** Distribution ranked by: 'full' softmax or renormalised over 'valid' tokens (see decode/common.ts). */
+  scoring: 'full' | 'valid';
 }
 
 export function recommend(
@@ -26,7 +28,7 @@ export function recommend(
       const res = tidy(() =>
         noGrad(() =>
           beamSearch(
-            { model: model.stepModel(chunk), trie: model.ids.trie, numUsers: chunk.length },
+            { model: model.stepModel(chunk, s.scoring), trie: model.ids.trie, numUsers: chunk.length },
             { beamWidth: s.beamWidth, topK: s.topK, lengthPenalty: 0 },
           ),
         ),

@@ -41,7 +41,13 @@ export function defaultRunDir(cfg: RunConfig): string {
 }
 
 export function evalSettings(cfg: RunConfig, maxUsers = 0): EvalSettings {
-  return { beamWidth: cfg.eval.beamWidth, ks: cfg.eval.ks, chunkUsers: cfg.eval.chunkUsers, maxUsers };
+  return {
+    beamWidth: cfg.eval.beamWidth,
+    ks: cfg.eval.ks,
+    chunkUsers: cfg.eval.chunkUsers,
+    scoring: cfg.eval.scoring,
+    maxUsers,
+  };
 }
 
 function metricNames(cfg: RunConfig): string[] {

@@ -108,7 +108,8 @@ export function simulateBeamThresholds<S>(
         const ch = trie.batchChildren(liveNode);
         const C = ch.width;
         const lp = cur.logProbs;
-        const sc = C === 0 ? new Float64Array(0) : tidy(() => childScores(lp, ch, liveScore).toFloat64());
+        const sc =
+          C === 0 ? new Float64Array(0) : tidy(() => childScores(lp, ch, liveScore, model.scoring).toFloat64());
         cur.logProbs.dispose();
         lpLive = false;
         // Candidates per user: finished ones carried along, then the children of its running beams.
