@@ -1,7 +1,7 @@
 // The run configuration: every section of a train / eval job in one typed, documented,
 // layered config (defaults < preset < config file < command-line flags).
 import { bool, defineConfig, int, intList, oneOf, str, type ConfigOf } from '../util/config.js';
-import { ModelConfigDef } from '../model/config.js';
+import { MODEL_PRESETS, ModelConfigDef } from '../model/config.js';
 import { TrainerConfig } from '../train/trainer.js';
 import { SftConfig } from '../train/objectives/sft.js';
 import { MslConfig } from '../train/objectives/msl.js';
@@ -85,13 +85,13 @@ export type RunConfig = ConfigOf<typeof RunConfigDef>;
 /** Size presets: model shape plus trainer settings suited to training from scratch on CPU. */
 export const RUN_PRESETS = {
   tiny: {
-    model: { dModel: 64, nHeads: 2, nLayers: 2, dFF: 256, dropout: 0.1 },
+    model: MODEL_PRESETS.tiny,
     trainer: { lr: 2e-3, batchSize: 64, epochs: 8, patience: 3, warmup: 0.05 },
     eval: { validUsers: 300 },
     trainOnPrefixes: false,
   },
   small: {
-    model: { dModel: 128, nHeads: 4, nLayers: 2, dFF: 512, dropout: 0.1 },
+    model: MODEL_PRESETS.small,
     trainer: { lr: 1e-3, batchSize: 64, epochs: 20, patience: 3, warmup: 0.05 },
     eval: { validUsers: 0 },
   },

@@ -40,13 +40,12 @@ export function defaultRunDir(cfg: RunConfig): string {
   return join('runs', `${ds}-${cfg.objective}-${cfg.preset}-s${cfg.seed}`);
 }
 
-export function evalSettings(cfg: RunConfig, maxUsers = 0): EvalSettings {
+export function evalSettings(cfg: RunConfig): EvalSettings {
   return {
     beamWidth: cfg.eval.beamWidth,
     ks: cfg.eval.ks,
     chunkUsers: cfg.eval.chunkUsers,
     scoring: cfg.eval.scoring,
-    maxUsers,
   };
 }
 
