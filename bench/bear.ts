@@ -1,36 +1,60 @@
-// npm run bench -- bear [--sets amazon-office,amazon-book,amazon-toy] [--dataDir ../shared/data] [--seeds 1]
-//                       [--preset small] [--embedded true] [--beamSim true] [--beamSimUsers 2000]
-//                       [--pruneUsers 0] [--users 0] [--<run config key> value ...]
+// npm run bench -- bear [--sets amazon-office,amazon-book,amazon-toy] [--dataDir ../shared/data] [--seeds 3]
+//                       [--paperSample true] [--methods sft,msl,bear] [--reuse true] [--diagnose true]
+//                       [--pruneUsers 0] [--beamSim false] [--beamSimUsers 2000] [--embedded false] [--users 0]
+//                       [--<run config key> value ...]
 // BEAR's main comparison (Table 2 / Figures 3, 4, 6) on genrec: per data set, SFT, MSL and BEAR trained with the same
-// preset over the seeds (runExperiment), then on test: NDCG@5/10, HR@5/10 of beam search, PR@5/10 (targets in the
-// exact top-K that beam search loses), the share of pruned cases violating the necessary condition, exact top-K
-// NDCG@10 (what pruning costs), training seconds per epoch (training only, from examples/s) — mean ± std over
-// seeds — and paired bootstraps of BEAR vs MSL / SFT on NDCG@10 (seed 0, test users).
-// --beamSim true also trains SFT and `beam-sim` (BEAR §3.1, Table 5) on a --beamSimUsers subset of toy and book
-// (users taken in sorted order, all their rows) and reports the runtime ratio beam-sim / SFT per epoch.
+// preset over the seeds, then on test: NDCG@5/10, HR@5/10 of beam search, PR@5/10 (targets in the exact top-K that
+// beam search loses), the share of pruned cases violating the necessary condition, exact top-K NDCG@10 (what pruning
+// costs), training seconds per epoch — mean ± std over seeds — and paired bootstraps of BEAR vs MSL / SFT on NDCG@10
+// over test users (seed 0).
+//
+// Protocol. Seed 0 chooses the epoch count on validation (early stopping), then refits on train + valid; seeds ≥ 1
+// train on train + valid for seed 0's epoch count (`select: false`): every hyperparameter is chosen on validation,
+// none on test. --paperSample true (default) trains amazon-book and amazon-toy on the paper's fixed
+// train_10000.csv sample; amazon-office uses all 15,400 train.csv rows. Runs live in runs/bench/<set>-<method>-s<seed>
+// (shared with `npm run bench -- office|sid`) and are reused when their configuration matches (--reuse false
+// retrains); diagnostics are cached next to them. --diagnose false only trains.
+// --beamSim true also trains SFT, BEAR and `beam-sim` (BEAR §3.1, Table 5) on a --beamSimUsers subset of toy and book
+// (users in sorted order, all their rows) and reports the runtime ratio beam-sim / SFT per epoch.
 // --users N keeps only N users of every main set (0 = all; smoke runs), --pruneUsers N computes the diagnostics on
-// the first N test rows only (0 = all). --embedded true replaces --sets by the embedded office-mini set (smoke runs). The last line is one JSON object
-// keyed by data set, then method.
-import { existsSync } from 'node:fs';
+// the first N test rows only (0 = all). --embedded true replaces --sets by the embedded office-mini set (smoke runs).
+// The last line is one JSON object keyed by data set, then method.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { NextItemDataset } from '../src/data/index.js';
 import { RunConfigDef, resolveRunConfig, type RunConfig } from '../src/pipeline/config.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
-import { loadRun, runExperiment } from '../src/pipeline/run.js';
-import { expandPrefixes } from '../src/pipeline/task.js';
+import { loadRun } from '../src/pipeline/run.js';
 import { applyThreads } from '../src/pipeline/threads.js';
-import { modelPruningDiagnostics } from '../src/eval/pruning.js';
+import { modelPruningDiagnostics, type PruningSummary } from '../src/eval/pruning.js';
 import { meanStd, pairedBootstrap } from '../src/eval/stats.js';
-import { formatConsoleTable, type Row } from '../src/report/table.js';
+import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
+import { writeJsonAtomicSync } from '../src/util/atomic.js';
+import { codeVersion } from '../src/util/version.js';
+import { trainOrReuse, type StoredRun } from './runs.js';
 
-const OWN = new Set(['sets', 'dataDir', 'seeds', 'embedded', 'beamSim', 'beamSimUsers', 'pruneUsers', 'users']);
-const METHODS = ['sft', 'msl', 'bear'] as const;
-const COLS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10', 'pr@5', 'pr@10', 'nec@5', 'nec@10', 'exact ndcg@10', 'train s/ep'];
+const OWN = new Set([
+  'sets',
+  'dataDir',
+  'seeds',
+  'embedded',
+  'beamSim',
+  'beamSimUsers',
+  'pruneUsers',
+  'users',
+  'paperSample',
+  'methods',
+  'reuse',
+  'diagnose',
+]);
+const COLS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10', 'pr@5', 'pr@10', 'nec@10', 'exact ndcg@10', 'train s/ep'];
 
 interface MethodRun {
   seed: number;
   values: Record<string, number>;
   ndcg10: Float64Array;
+  /** PR@K case and pruned counts (summed over seeds for a pooled rate). */
+  counts: Record<string, { cases: number; pruned: number }>;
 }
 
 type Log = (line: string) => void;
@@ -40,8 +64,8 @@ function flag(args: Map<string, string>, key: string, def: string): string {
   return args.get(key) ?? def;
 }
 
-function bool(args: Map<string, string>, key: string): boolean {
-  const v = flag(args, key, 'false');
+function bool(args: Map<string, string>, key: string, def = false): boolean {
+  const v = flag(args, key, String(def));
   if (v !== 'true' && v !== 'false') throw new Error(`bench bear: --${key} must be true or false, got '${v}'`);
   return v === 'true';
 }
@@ -67,81 +91,159 @@ export function userSubset(ds: NextItemDataset, n: number): NextItemDataset {
   };
 }
 
-async function trainAndDiagnose(
-  ds: NextItemDataset,
+/** Data-set spec of a set name: embedded, or windows:<dir>, with the paper's train_10000 sample for book and toy. */
+export function setSpec(set: string, dataDir: string, paperSample: boolean): string {
+  if (set.startsWith('embedded:')) return set;
+  const dir = join(dataDir, set);
+  const sample = paperSample && set !== 'amazon-office' && existsSync(join(dir, 'train_10000.csv'));
+  return `windows:${dir}${sample ? '?train=train_10000.csv' : ''}`;
+}
+
+/** Diagnostics of a finished run, cached in `<dir>/pruning-test-<users>.json` (keyed by settings and model file). */
+function diagnose(run: StoredRun, ds: NextItemDataset, pruneUsers: number): PruningSummary {
+  const cfg = run.config;
+  const settings = { beamWidth: cfg.eval.beamWidth, ks: cfg.eval.ks, chunkUsers: cfg.eval.chunkUsers };
+  const st = statSync(join(run.dir, 'model.safetensors'));
+  const key = JSON.stringify({ settings, pruneUsers, model: [st.size, st.mtimeMs], mode: 'target' });
+  const file = join(run.dir, `pruning-test-${pruneUsers || 'all'}.json`);
+  if (existsSync(file)) {
+    const c = JSON.parse(readFileSync(file, 'utf8')) as { key: string; summary: PruningSummary };
+    if (c.key === key) return c.summary;
+  }
+  const loaded = loadRun(run.dir);
+  const test = pruneUsers > 0 ? ds.test.slice(0, pruneUsers) : ds.test;
+  const t0 = Date.now();
+  const diag = modelPruningDiagnostics(loaded.model, test, settings);
+  loaded.model.dispose();
+  const s = diag.summary;
+  log(
+    `[bench bear] diagnostics ${run.dir}: ${test.length} users in ${((Date.now() - t0) / 1000).toFixed(0)}s, ` +
+      `exact search for ${s.searchedUsers} (mean ${s.meanExpansions.toFixed(0)} rows/user)`,
+  );
+  writeJsonAtomicSync(file, { key, codeVersion: codeVersion().string, summary: s });
+  return s;
+}
+
+function runConfig(
   spec: string,
+  set: string,
   method: string,
   seed: number,
   flags: Record<string, string>,
   threads: number,
-  pruneUsers: number,
-): Promise<MethodRun> {
-  const cfg: RunConfig = resolveRunConfig([
+  extra: object = {},
+): RunConfig {
+  return resolveRunConfig([
     {
       value: {
         dataset: spec,
         objective: method,
         seed,
         threads,
-        out: join('runs', 'bench', 'bear', `${ds.name}-${method}-s${seed}`),
+        out: join('runs', 'bench', `${set}-${method}-s${seed}`),
       },
       source: 'bench bear',
     },
     { value: RunConfigDef.fromFlags(flags, 'bench arguments'), source: 'bench arguments' },
+    { value: extra, source: 'bench bear (seed ≥ 1: epoch count of seed 0)' },
   ]);
-  const r = await runExperiment(cfg, { data: ds, log });
-  const nTrain = cfg.trainOnPrefixes ? expandPrefixes(ds.train).length : ds.train.length;
-  const epochSec = meanStd(r.train.history.map((h) => nTrain / Math.max(h.examplesPerSec, 1e-9))).mean;
-  const run = loadRun(r.dir);
-  const test = pruneUsers > 0 ? ds.test.slice(0, pruneUsers) : ds.test;
-  const ks = cfg.eval.ks;
-  const diag = modelPruningDiagnostics(run.model, test, {
-    beamWidth: cfg.eval.beamWidth,
-    ks,
-    chunkUsers: cfg.eval.chunkUsers,
-  });
-  run.model.dispose();
-  const s = diag.summary;
-  const values: Record<string, number> = { 'train s/ep': epochSec };
-  for (const k of ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10']) values[k] = r.test.mean[k] ?? NaN;
-  for (const k of ks) {
-    values[`pr@${k}`] = s.byK[`pr@${k}`].rate;
-    values[`nec@${k}`] = s.byK[`pr@${k}`].necessaryShare;
-  }
-  values['exact ndcg@10'] = s.exact['ndcg@10'] ?? NaN;
-  values['beam ndcg@10 (diag)'] = s.beam['ndcg@10'] ?? NaN;
-  values['violation rate'] = s.violationRate;
-  values['exact expansions/user'] = s.meanExpansions;
-  values['trie internal nodes'] = s.internalNodes;
-  log(
-    `[bench bear] ${ds.name} ${method} seed ${seed}: ndcg@10 ${values['ndcg@10'].toFixed(4)}, PR@10 ${values['pr@10']?.toFixed(3)}, nec@10 ${values['nec@10']?.toFixed(3)}, ${epochSec.toFixed(1)} s/epoch`,
-  );
-  return { seed, values, ndcg10: r.test.perUser['ndcg@10'] ?? new Float64Array(0) };
 }
 
-/** mean ± std over seeds of every value (NaN-valued seeds, e.g. PR@K with no case, are skipped). */
-function summarize(runs: MethodRun[]): Record<string, { mean: number; std: number; n: number }> {
-  const out: Record<string, { mean: number; std: number; n: number }> = {};
-  for (const k of Object.keys(runs[0].values)) {
-    const xs = runs.map((r) => r.values[k]).filter((x) => Number.isFinite(x));
-    out[k] = xs.length > 0 ? meanStd(xs) : { mean: NaN, std: NaN, n: 0 };
+/** Trains (or reuses) the method's runs over the seeds: seed 0 selects the epoch count, later seeds reuse it. */
+async function methodRuns(
+  ds: NextItemDataset,
+  spec: string,
+  set: string,
+  method: string,
+  seeds: number[],
+  flags: Record<string, string>,
+  threads: number,
+  reuse: boolean,
+): Promise<StoredRun[]> {
+  const out: StoredRun[] = [];
+  for (const seed of seeds) {
+    const selecting = runConfig(spec, set, method, seed, flags, threads);
+    let r: StoredRun;
+    if (seed === 0) r = await trainOrReuse(selecting, ds, { reuse, log });
+    else {
+      const fixed = runConfig(spec, set, method, seed, flags, threads, {
+        select: false,
+        trainer: { epochs: out[0].bestEpoch },
+      });
+      r = await trainOrReuse(fixed, ds, { reuse, accept: [selecting], log });
+    }
+    log(
+      `[bench bear] ${set} ${method} seed ${seed}: ndcg@10 ${r.mean['ndcg@10'].toFixed(4)} (epochs ${r.bestEpoch}, ${r.secondsPerEpoch.toFixed(0)} s/epoch)`,
+    );
+    out.push(r);
   }
   return out;
 }
 
-function printTable(title: string, summary: Record<string, Record<string, { mean: number; std: number }>>): void {
-  const rows: Row[] = Object.entries(summary).map(([m, s]) => {
-    const row: Row = { method: m };
-    for (const c of COLS) row[c] = s[c] ? { mean: s[c].mean, std: Number.isNaN(s[c].std) ? 0 : s[c].std } : null;
+function toMethodRun(r: StoredRun, s: PruningSummary | null): MethodRun {
+  const values: Record<string, number> = { 'train s/ep': r.secondsPerEpoch };
+  for (const k of ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10']) values[k] = r.mean[k] ?? NaN;
+  const counts: MethodRun['counts'] = {};
+  if (s) {
+    for (const [key, v] of Object.entries(s.byK)) {
+      values[key] = v.rate;
+      values[key.replace('pr@', 'nec@')] = v.necessaryShare;
+      counts[key] = { cases: v.cases, pruned: v.pruned };
+    }
+    values['exact ndcg@10'] = s.exact['ndcg@10'] ?? NaN;
+    values['exact hr@10'] = s.exact['hr@10'] ?? NaN;
+    values['violation rate'] = s.violationRate;
+  }
+  return { seed: r.config.seed, values, ndcg10: r.perUser['ndcg@10'] ?? new Float64Array(0), counts };
+}
+
+type Summary = Record<string, { mean: number; std: number; n: number }>;
+
+/** mean ± std over seeds of every value (NaN-valued seeds, e.g. PR@K with no case, are skipped), plus pooled PR@K. */
+function summarize(runs: MethodRun[]): Summary {
+  const out: Summary = {};
+  for (const k of new Set(runs.flatMap((r) => Object.keys(r.values)))) {
+    const xs = runs.map((r) => r.values[k]).filter((x) => Number.isFinite(x));
+    out[k] = xs.length > 0 ? meanStd(xs) : { mean: NaN, std: NaN, n: 0 };
+  }
+  for (const key of new Set(runs.flatMap((r) => Object.keys(r.counts)))) {
+    const cases = runs.reduce((a, r) => a + (r.counts[key]?.cases ?? 0), 0);
+    const pruned = runs.reduce((a, r) => a + (r.counts[key]?.pruned ?? 0), 0);
+    out[`${key} cases`] = { mean: cases, std: 0, n: runs.length };
+    out[`${key} pooled`] = { mean: cases > 0 ? pruned / cases : NaN, std: 0, n: runs.length };
+  }
+  return out;
+}
+
+function rowsOf(summary: Record<string, Summary>): Row[] {
+  return Object.entries(summary).map(([m, s]) => {
+    const row: Row = { method: m, seeds: s['ndcg@10']?.n ?? 0 };
+    for (const c of COLS) {
+      const v = s[c];
+      row[c] = !v || !Number.isFinite(v.mean) ? null : v.n > 1 ? { mean: v.mean, std: v.std } : v.mean;
+    }
+    row['PR@10 pooled (cases)'] = s['pr@10 pooled']
+      ? `${Number.isFinite(s['pr@10 pooled'].mean) ? s['pr@10 pooled'].mean.toFixed(3) : '–'} (${s['pr@10 cases'].mean})`
+      : null;
     return row;
   });
+}
+
+function printTable(title: string, summary: Record<string, Summary>): void {
+  const rows = rowsOf(summary);
+  const cols = [
+    { key: 'method' },
+    { key: 'seeds' },
+    ...COLS.map((k) => ({
+      key: k,
+      decimals: k === 'train s/ep' ? 1 : 4,
+      ...(k.startsWith('ndcg') || k.startsWith('hr') ? { best: 'max' as const } : {}),
+    })),
+    { key: 'PR@10 pooled (cases)' },
+  ];
   console.log(`\n${title}`);
-  console.log(
-    formatConsoleTable(rows, [
-      { key: 'method' },
-      ...COLS.map((k) => ({ key: k, decimals: k === 'train s/ep' ? 1 : 4 })),
-    ]),
-  );
+  console.log(formatConsoleTable(rows, cols));
+  console.log('\n' + formatMarkdownTable(rows, cols));
 }
 
 export async function runBearBench(args: Map<string, string>): Promise<Record<string, unknown>> {
@@ -150,63 +252,91 @@ export async function runBearBench(args: Map<string, string>): Promise<Record<st
   const sets = embedded
     ? ['embedded:office-mini']
     : flag(args, 'sets', 'amazon-office,amazon-book,amazon-toy').split(',');
-  const nSeeds = posInt(args, 'seeds', 1);
+  const methods = flag(args, 'methods', 'sft,msl,bear').split(',');
+  const nSeeds = posInt(args, 'seeds', 3);
   if (nSeeds < 1) throw new Error('bench bear: --seeds must be ≥ 1');
   const beamSim = bool(args, 'beamSim');
   const beamSimUsers = posInt(args, 'beamSimUsers', 2000);
   const pruneUsers = posInt(args, 'pruneUsers', 0);
   const users = posInt(args, 'users', 0);
+  const paperSample = bool(args, 'paperSample', true);
+  const reuse = bool(args, 'reuse', true);
+  const doDiagnose = bool(args, 'diagnose', true);
   const flags: Record<string, string> = {};
   for (const [k, v] of args) if (!OWN.has(k)) flags[k] = v;
   const threads = applyThreads(Number(flags.threads ?? 0));
   const seeds = Array.from({ length: nSeeds }, (_, i) => i);
 
   const result: Record<string, Record<string, unknown>> = {};
+  const compare = async (set: string, ds: NextItemDataset, spec: string, ms: string[], title: string) => {
+    const runs: Record<string, MethodRun[]> = {};
+    for (const m of ms) {
+      const stored = await methodRuns(ds, spec, set, m, seeds, flags, threads, reuse);
+      runs[m] = stored.map((r) => toMethodRun(r, doDiagnose ? diagnose(r, ds, pruneUsers) : null));
+    }
+    const summary: Record<string, Summary> = {};
+    for (const m of ms) summary[m] = summarize(runs[m]);
+    printTable(title, summary);
+    const comparisons: Record<string, unknown> = {};
+    for (const [a, b] of [
+      ['bear', 'msl'],
+      ['bear', 'sft'],
+      ['msl', 'sft'],
+      ['beam-sim', 'sft'],
+    ]) {
+      if (!runs[a] || !runs[b]) continue;
+      const bs = pairedBootstrap(runs[a][0].ndcg10, runs[b][0].ndcg10, { resamples: 1000, seed: 0 });
+      comparisons[`${a} vs ${b}`] = bs;
+      console.log(
+        `NDCG@10 ${a} − ${b} (seed 0, paired bootstrap over ${ds.test.length} test users): ${bs.diff.toFixed(4)} [${bs.lo.toFixed(4)}, ${bs.hi.toFixed(4)}] → ${bs.verdict}`,
+      );
+    }
+    return { summary, comparisons };
+  };
+
   for (const set of sets) {
-    const spec = set.startsWith('embedded:') ? set : `windows:${join(dataDir, set)}`;
+    const spec = setSpec(set, dataDir, paperSample);
     if (!set.startsWith('embedded:') && !existsSync(join(dataDir, set, 'train.csv')))
       throw new Error(`bench bear: ${join(dataDir, set)}/train.csv not found (set --dataDir or --embedded true)`);
     const full = loadDatasetFromSpec(spec);
     const ds = users > 0 ? userSubset(full, users) : full;
-    log(`[bench bear] ${set}: ${ds.items.length} items, train ${ds.train.length} / test ${ds.test.length}`);
-    const runs: Record<string, MethodRun[]> = {};
-    for (const m of METHODS) {
-      runs[m] = [];
-      for (const seed of seeds) runs[m].push(await trainAndDiagnose(ds, spec, m, seed, flags, threads, pruneUsers));
-    }
-    const summary: Record<string, Record<string, { mean: number; std: number; n: number }>> = {};
-    for (const m of METHODS) summary[m] = summarize(runs[m]);
-    printTable(set, summary);
-    const comparisons: Record<string, unknown> = {};
-    for (const other of ['msl', 'sft']) {
-      const bs = pairedBootstrap(runs.bear[0].ndcg10, runs[other][0].ndcg10, { resamples: 1000, seed: 0 });
-      comparisons[`bear vs ${other}`] = bs;
-      console.log(
-        `NDCG@10 bear − ${other}: ${bs.diff.toFixed(4)} [${bs.lo.toFixed(4)}, ${bs.hi.toFixed(4)}] p≈${bs.pValue.toFixed(3)} → ${bs.verdict}`,
-      );
-    }
-    result[set] = { ...summary, comparisons };
+    const name = users > 0 ? ds.name : set.replace(/^embedded:/, '');
+    log(
+      `[bench bear] ${name} (${spec}): ${ds.items.length} items, train ${ds.train.length} / valid ${ds.valid.length} / test ${ds.test.length}`,
+    );
+    const { summary, comparisons } = await compare(
+      name,
+      ds,
+      spec,
+      methods,
+      `${name} (${spec.replace(/^windows:.*\//, '')})`,
+    );
+    result[name] = { ...summary, comparisons, spec, fingerprint: ds.fingerprint };
   }
 
   if (beamSim) {
     const simSets = embedded ? ['embedded:office-mini'] : ['amazon-toy', 'amazon-book'];
     for (const set of simSets) {
-      const spec = set.startsWith('embedded:') ? set : `windows:${join(dataDir, set)}`;
+      const spec = setSpec(set, dataDir, false);
       const ds = userSubset(loadDatasetFromSpec(spec), beamSimUsers);
       log(`[bench bear] beam-sim on ${ds.name}: train ${ds.train.length} / test ${ds.test.length}`);
-      const runs: Record<string, MethodRun[]> = {};
-      for (const m of ['sft', 'bear', 'beam-sim']) {
-        runs[m] = [];
-        for (const seed of seeds) runs[m].push(await trainAndDiagnose(ds, spec, m, seed, flags, threads, pruneUsers));
-      }
-      const summary: Record<string, Record<string, { mean: number; std: number; n: number }>> = {};
-      for (const m of Object.keys(runs)) summary[m] = summarize(runs[m]);
-      printTable(`${ds.name} (Table 5 setting)`, summary);
+      const { summary, comparisons } = await compare(
+        ds.name,
+        ds,
+        spec,
+        ['sft', 'bear', 'beam-sim'],
+        `${ds.name} (Table 5 setting)`,
+      );
       const ratio = summary['beam-sim']['train s/ep'].mean / summary.sft['train s/ep'].mean;
       const bearRatio = summary.bear['train s/ep'].mean / summary.sft['train s/ep'].mean;
       console.log(`runtime per epoch: beam-sim / sft = ${ratio.toFixed(2)}×, bear / sft = ${bearRatio.toFixed(2)}×`);
-      result[`${ds.name} beam-sim`] = { ...summary, runtimeRatio: { beamSimOverSft: ratio, bearOverSft: bearRatio } };
+      result[`${ds.name} beam-sim`] = {
+        ...summary,
+        comparisons,
+        runtimeRatio: { beamSimOverSft: ratio, bearOverSft: bearRatio },
+      };
     }
   }
+  writeJsonAtomicSync(join('runs', 'bench', `bear-${Date.now()}.json`), { codeVersion: codeVersion().string, result });
   return result;
 }

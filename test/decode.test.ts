@@ -396,6 +396,49 @@ test('exact top-K equals brute force for every K and batching, with and without 
   assert.ok(callsConcat < 0.8 * callsPlain, `concat saves model calls (${callsConcat} vs ${callsPlain})`);
 });
 
+test('exact top-K with per-user floors equals brute force over the items above each floor', () => {
+  const r = rng(17);
+  for (let cas = 0; cas < 40; cas++) {
+    const { codes, trie, vocab } = randomTrie(r);
+    const U = randInt(r, 1, 5);
+    const model = new FakeModel(vocab, userSeeds(r, U), [0.5, 3, 8][cas % 3]);
+    const scores = Array.from({ length: U }, (_, u) => itemScores(model, u, codes));
+    // a floor between two item scores, below every item, or +Infinity (user skipped)
+    const thresholds = Float64Array.from(scores, (sc, u) => {
+      const sorted = Array.from(sc).sort((a, b) => b - a);
+      if (u === 0 && cas % 4 === 0) return Infinity;
+      if (u === 1) return -Infinity;
+      const i = randInt(r, 0, sorted.length - 1);
+      return i + 1 < sorted.length ? (sorted[i] + sorted[i + 1]) / 2 : sorted[i] - 1;
+    });
+    const K = randInt(r, 1, codes.length + 1);
+    const floored = exactTopK(
+      { model, trie, numUsers: U },
+      { topK: K, maxRowsPerRound: 16, maxPopsPerUser: 2, thresholds },
+    );
+    const plain = exactTopK({ model, trie, numUsers: U }, { topK: K, maxRowsPerRound: 16, maxPopsPerUser: 2 });
+    for (let u = 0; u < U; u++) {
+      const msg = `case ${cas} user ${u}`;
+      const want = plain.hypotheses[u].filter((h) => h.logProb > thresholds[u]);
+      assert.deepEqual(floored.hypotheses[u], want, msg);
+      assert.ok(floored.expansions[u] <= plain.expansions[u], `${msg}: a floor never adds work`);
+      if (thresholds[u] === Infinity) assert.equal(floored.expansions[u], 1, `${msg}: only the root row`);
+      const above = Array.from(scores[u]).filter((x) => x > thresholds[u]).length;
+      assert.equal(floored.hypotheses[u].length, Math.min(K, above), `${msg}: count`);
+    }
+  }
+  const { trie, vocab } = randomTrie(rng(3));
+  const model = new FakeModel(vocab, [1], 1);
+  assert.throws(
+    () =>
+      exactTopK(
+        { model, trie, numUsers: 1 },
+        { topK: 1, maxRowsPerRound: 1, maxPopsPerUser: 1, thresholds: new Float64Array(2) },
+      ),
+    /'thresholds' has 2 entries for 1 users/,
+  );
+});
+
 test('exact top-K expands far fewer prefixes than exhaustive scoring on a peaked model', () => {
   const r = rng(16);
   const { codes, trie, vocab } = randomTrie(r, { minItems: 400, maxItems: 400, maxLen: 8 });

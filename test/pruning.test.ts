@@ -38,7 +38,12 @@ test('PR@K and the necessary-condition share match the hand-worked example', () 
   const targets = Int32Array.from(USERS, ([, t]) => t);
   {
     // one chunk: this fake model serves all users at once (chunking is tested below)
-    const r = pruningDiagnostics(source(model), targets, { beamWidth: 2, ks: [1, 2], chunkUsers: 5 });
+    const r = pruningDiagnostics(source(model), targets, {
+      beamWidth: 2,
+      ks: [1, 2],
+      chunkUsers: 5,
+      exactMode: 'full',
+    });
     assert.deepEqual(Array.from(r.perUser.exactRank), [0, 1, -1, 0, 1]);
     assert.deepEqual(Array.from(r.perUser.beamRank), [-1, -1, 0, -1, 0]);
     assert.deepEqual(Array.from(r.perUser.violationStep), [0, -1, -1, 0, -1]);
@@ -120,6 +125,7 @@ test('violationSteps: first step with rank ≥ B; padding ignored', () => {
     width: 3,
     ranks: Int32Array.from([0, 3, 5, 1, -1, -1, 2, 0, -1]),
     lengths: Int32Array.from([3, 1, 2]),
+    logProb: new Float64Array(3),
   };
   assert.deepEqual(Array.from(violationSteps(r, 3)), [1, -1, -1]);
   assert.deepEqual(Array.from(violationSteps(r, 2)), [1, -1, 0]);
@@ -170,5 +176,62 @@ test('GenRecModel: teacher-forced sibling ranks equal the step-model walk; diagn
     assert.equal(a.perUser.exact['hr@3'][u], inExact ? 1 : 0);
   }
   for (const x of a.perUser.expansions) assert.ok(x >= 1 && x <= a.summary.internalNodes);
+  model.dispose();
+});
+
+test("exactMode 'target' (floored search up to the target) gives the same ranks and figures as 'full'", () => {
+  const targets = Int32Array.from(USERS, ([, t]) => t);
+  const tables = USERS.map(([t]) => t);
+  const src = {
+    trie: TRIE,
+    numUsers: USERS.length,
+    stepModel: (from: number, to: number) => new TableModel(tables.slice(from, to)),
+  };
+  for (const [B, ks] of [
+    [2, [1, 2]],
+    [3, [1, 2]],
+    [1, [1]],
+  ] as [number, number[]][]) {
+    const full = pruningDiagnostics(src, targets, { beamWidth: B, ks, chunkUsers: 2, exactMode: 'full' });
+    const fast = pruningDiagnostics(src, targets, { beamWidth: B, ks, chunkUsers: 2 });
+    assert.equal(fast.summary.exactMode, 'target');
+    assert.deepEqual(Array.from(fast.perUser.exactRank), Array.from(full.perUser.exactRank), `B=${B}`);
+    assert.deepEqual(fast.summary.byK, full.summary.byK);
+    assert.deepEqual(fast.summary.exact, full.summary.exact);
+    assert.equal(fast.summary.floorMisses, 0);
+    assert.ok(fast.summary.meanExpansions <= full.summary.meanExpansions);
+  }
+});
+
+test("GenRecModel: exactMode 'target' equals 'full', and the teacher-forced target log-prob equals the step-model walk's", () => {
+  const model = tinyGenRec(3);
+  const examples = Array.from({ length: 10 }, (_, u) => ({
+    user: `u${u}`,
+    history: [u % 12, (u * 5 + 1) % 12],
+    target: (u * 7 + 3) % 12,
+    timestamp: 0,
+  }));
+  const histories = examples.map((e) => e.history);
+  const targets = Int32Array.from(examples, (e) => e.target);
+  const tf = siblingRanksTeacherForced(model, histories, targets);
+  const walk = siblingRanksFromStepModel(
+    { model: model.stepModel(histories), trie: model.ids.trie, numUsers: 10 },
+    targets,
+  );
+  for (let u = 0; u < 10; u++) {
+    assert.ok(tf.logProb[u] < 0 && Math.abs(tf.logProb[u] - walk.logProb[u]) < 1e-4, `user ${u}`);
+  }
+  const settings = { beamWidth: 3, ks: [1, 3], chunkUsers: 4 };
+  const full = modelPruningDiagnostics(model, examples, { ...settings, exactMode: 'full' });
+  const fast = modelPruningDiagnostics(model, examples, settings);
+  assert.deepEqual(Array.from(fast.perUser.exactRank), Array.from(full.perUser.exactRank));
+  assert.deepEqual(fast.summary.byK, full.summary.byK);
+  assert.deepEqual(fast.summary.exact, full.summary.exact);
+  assert.equal(fast.summary.floorMisses, 0);
+  // users whose beam list has ≥ 3 items above the target are settled without search (one root row each)
+  assert.ok(fast.summary.searchedUsers < 10, `searched ${fast.summary.searchedUsers} of 10`);
+  const skipped = Array.from(fast.perUser.expansions).filter((x) => x === 1).length;
+  assert.equal(skipped, 10 - fast.summary.searchedUsers);
+  assert.ok(fast.summary.meanExpansions < full.summary.meanExpansions);
   model.dispose();
 });

@@ -49,6 +49,12 @@ export interface ExactSettings {
   maxRowsPerRound: number;
   /** Most prefixes popped per user per round (1 = pure best-first per user). ≥ 1. */
   maxPopsPerUser: number;
+  /**
+   * Optional per-user log-prob floor: prefixes (and so items) with log-prob ≤ thresholds[u] are never pushed.
+   * The result is then the exact top-K among the items above the floor (fewer when fewer exist), found with far
+   * fewer expansions when the floor is high; +Infinity skips a user (only its root row is computed).
+   */
+  thresholds?: Float64Array;
 }
 
 export interface ExactResult {
@@ -71,6 +77,12 @@ export function checkExactSettings(s: ExactSettings): void {
   checkInt(WHERE, 'topK', s.topK, 1);
   checkInt(WHERE, 'maxRowsPerRound', s.maxRowsPerRound, 1);
   checkInt(WHERE, 'maxPopsPerUser', s.maxPopsPerUser, 1);
+}
+
+function checkThresholds(t: Float64Array | undefined, users: number): void {
+  if (t === undefined) return;
+  if (t.length !== users) throw new Error(`${WHERE}: 'thresholds' has ${t.length} entries for ${users} users`);
+  for (const v of t) if (Number.isNaN(v)) throw new Error(`${WHERE}: 'thresholds' contains NaN`);
 }
 
 /** Binary max-heap of frontier prefixes (score, node, parent segment, parent row), in growable typed arrays. */
@@ -144,6 +156,8 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
   const { model, trie, numUsers: U } = input;
   checkExactSettings(settings);
   checkUsers(WHERE, U);
+  checkThresholds(settings.thresholds, U);
+  const floor = settings.thresholds ?? new Float64Array(U).fill(-Infinity);
   const K = settings.topK;
   const useConcat = typeof model.concat === 'function';
   const heaps: FrontierHeap[] = Array.from({ length: U }, () => new FrontierHeap());
@@ -187,7 +201,7 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
         const child = ch.next[e];
         if (child < 0) break; // padding (rows are left-aligned)
         const s = sc[e];
-        if (s === -Infinity) continue; // probability 0: never an item of positive probability
+        if (s === -Infinity || s <= floor[u]) continue; // probability 0, or below the user's floor
         if (s > base[r] + 1e-6) {
           throw new Error(
             `${WHERE}: the model returned a positive log-prob (${s - base[r]}); best-first search needs log-probs ≤ 0`,

@@ -35,6 +35,8 @@ export interface SiblingRanks {
   ranks: Int32Array;
   /** Per user: code length (including EOS). */
   lengths: Int32Array;
+  /** Per user: the target's overall log-prob, Σ_t log p(y_t | y_<t, x) (the decoders' scoring). */
+  logProb: Float64Array;
 }
 
 /** Per user: the first step whose sibling rank is ≥ beamWidth, or −1 if the necessary condition holds. */
@@ -62,7 +64,8 @@ export function siblingRanksFromStepModel<S>(input: DecodeInput<S>, targets: Int
   const paths = trie.targetPaths(targets);
   const W = paths.width;
   const ranks = new Int32Array(U * W).fill(-1);
-  if (U === 0 || W === 0) return { width: W, ranks, lengths: paths.lengths };
+  const logProb = new Float64Array(U);
+  if (U === 0 || W === 0) return { width: W, ranks, lengths: paths.lengths, logProb };
   noGrad(() => {
     let cur: StepOutput<S> = startModel(model, U);
     let lpLive = true;
@@ -87,6 +90,7 @@ export function siblingRanksFromStepModel<S>(input: DecodeInput<S>, targets: Int
           let rank = 0;
           for (let c = 0; c < C && ch.tokens[r * C + c] >= 0; c++) if (sc[r * C + c] > sy) rank++;
           ranks[u * W + t] = rank;
+          logProb[u] += sy;
           if (t + 1 < paths.lengths[u]) {
             rows.push(r);
             toks.push(tok);
@@ -105,7 +109,7 @@ export function siblingRanksFromStepModel<S>(input: DecodeInput<S>, targets: Int
       model.dispose(cur.state);
     }
   });
-  return { width: W, ranks, lengths: paths.lengths };
+  return { width: W, ranks, lengths: paths.lengths, logProb };
 }
 
 /**
@@ -121,23 +125,57 @@ export function siblingRanksTeacherForced(
   if (targets.length !== U) throw new Error(`siblingRanks: ${targets.length} targets for ${U} users`);
   const paths = model.ids.trie.targetPaths(targets);
   const W = paths.width;
-  if (U === 0) return { width: W, ranks: new Int32Array(0), lengths: paths.lengths };
+  if (U === 0) return { width: W, ranks: new Int32Array(0), lengths: paths.lengths, logProb: new Float64Array(0) };
   const wasTraining = model.training;
   model.eval();
   try {
+    let logProb: Float64Array = new Float64Array(0);
     const ranks = tidy(() =>
       noGrad(() => {
         const tb = targetBatch(model.ids, targets);
         const lp = model.forwardTrain(model.encodeHistories(histories), tb.targetIn).logSoftmax(-1);
         const zY = lp.gather(2, tb.targets.unsqueeze(-1)); // [U, L, 1]
+        logProb = zY.squeeze(-1).to('float64').maskedFill(tb.mask.eq(0), 0).sum(-1).toFloat64(); // full softmax, as the decoders' default
         const better = lp.gather(2, tb.valid.tokens).gt(zY).logicalAnd(tb.valid.mask).to('int64').sum(-1); // [U, L]
         return better.maskedFill(tb.mask.eq(0), -1).toInt32();
       }),
     );
-    return { width: W, ranks, lengths: paths.lengths };
+    return { width: W, ranks, lengths: paths.lengths, logProb };
   } finally {
     model.train(wasTraining);
   }
+}
+
+/**
+ * Overall log-probs log P(item | history) (full softmax, teacher forcing) of `items[i]` for `histories[i]`, in batches
+ * of `batch` sequences. Runs in eval mode (restored) under noGrad.
+ */
+export function itemLogProbs(
+  model: GenRecModel,
+  histories: ReadonlyArray<ReadonlyArray<number>>,
+  items: Int32Array,
+  batch = 256,
+): Float64Array {
+  const out = new Float64Array(items.length);
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    for (let a = 0; a < items.length; a += batch) {
+      const b = Math.min(items.length, a + batch);
+      const lp = tidy(() =>
+        noGrad(() => {
+          const tb = targetBatch(model.ids, items.subarray(a, b));
+          const logits = model.forwardTrain(model.encodeHistories(histories.slice(a, b)), tb.targetIn);
+          const z = logits.logSoftmax(-1).gather(2, tb.targets.unsqueeze(-1)).squeeze(-1);
+          return z.to('float64').maskedFill(tb.mask.eq(0), 0).sum(-1).toFloat64();
+        }),
+      );
+      out.set(lp, a);
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  return out;
 }
 
 export interface PruningSettings {
@@ -152,7 +190,25 @@ export interface PruningSettings {
   /** Exact search: prefixes popped per user per round (default 32: far fewer model calls than 1 = pure best-first; it
    * may expand a few prefixes best-first would not). */
   exactMaxPopsPerUser?: number;
+  /**
+   * How the target's exact rank is found. 'target' (default): only up to the target — a user whose beam search
+   * already returned ≥ max K items more probable than the target is settled without search (its target cannot be
+   * in the exact top-K), the others search best-first with the floor log p(target) − 1e-3, so only prefixes more
+   * probable than the target are expanded. Every PR@K, HR@K and NDCG@K figure equals the 'full' one (the target's
+   * rank among all items is the same), at a small fraction of the cost. 'full': the whole exact top-K list per user.
+   */
+  exactMode?: 'target' | 'full';
+  /**
+   * 'target' mode with a source that can score items (`scoreItems`): the `poolSize` items most often found by earlier
+   * exact searches are scored for every user of a chunk (teacher forcing), and with the beam list they serve as
+   * witnesses — a user with ≥ max K witnesses more probable than the target is settled without search (default 32;
+   * 0 = beam list only). Results are unchanged; only the number of searches falls.
+   */
+  poolSize?: number;
 }
+
+/** Log-prob tolerance between teacher-forced and step-wise scoring of the same sequence. */
+const TARGET_MARGIN = 1e-3;
 
 /** Where the diagnostics get their models from: a fresh StepModel per chunk of users, and optionally the ranks. */
 export interface PruningSource<S> {
@@ -162,6 +218,8 @@ export interface PruningSource<S> {
   stepModel(from: number, to: number): StepModel<S>;
   /** Sibling ranks of users [from, to); default: walk the targets with `stepModel` (siblingRanksFromStepModel). */
   siblingRanks?(from: number, to: number, targets: Int32Array): SiblingRanks;
+  /** Optional: overall log-probs of `items[j·P + p]` for user from + j (P = items.length / (to − from)). */
+  scoreItems?(from: number, to: number, items: Int32Array): Float64Array;
 }
 
 export interface PruningPerUser {
@@ -211,6 +269,11 @@ export interface PruningSummary {
   violationRate: number;
   /** Mean exact-search expansions per user, the trie's internal node count and node count. */
   meanExpansions: number;
+  /** 'target' or 'full' (PruningSettings.exactMode), users the exact search ran for, and floored searches that did not
+   * find the target although it is above its own floor (a teacher-forced vs step-wise scoring mismatch; should be 0). */
+  exactMode: 'target' | 'full';
+  searchedUsers: number;
+  floorMisses: number;
   internalNodes: number;
   numNodes: number;
 }
@@ -242,6 +305,14 @@ export function pruningDiagnostics<S>(
   if (targets.length !== U) throw new Error(`pruning: ${targets.length} targets for ${U} users`);
   const B = settings.beamWidth;
   const maxK = Math.max(...settings.ks);
+  const mode = settings.exactMode ?? 'target';
+  if (mode !== 'target' && mode !== 'full') throw new Error(`pruning: 'exactMode' is invalid: ${JSON.stringify(mode)}`);
+  let searched = mode === 'full' ? U : 0;
+  let floorMisses = 0;
+  const pool = new Map<number, number>(); // item → times found by an exact search
+  const poolSize = settings.poolSize ?? 32;
+  if (!Number.isInteger(poolSize) || poolSize < 0)
+    throw new Error(`pruning: 'poolSize' is invalid: ${JSON.stringify(poolSize)}`);
   const beamLists: number[][] = [];
   const exactLists: number[][] = [];
   const prunedAt = new Int32Array(U);
@@ -261,6 +332,38 @@ export function pruningDiagnostics<S>(
         ),
       ),
     );
+    const ranks = source.siblingRanks
+      ? source.siblingRanks(from, to, tg)
+      : siblingRanksFromStepModel({ model: source.stepModel(from, to), trie, numUsers: n }, tg);
+    let thresholds: Float64Array | undefined;
+    if (mode === 'target') {
+      // witnesses: beam items, then pool items (frequent winners of earlier searches), scored for each user
+      const poolItems = [...pool.entries()]
+        .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+        .slice(0, poolSize)
+        .map(([item]) => item);
+      let poolScores: Float64Array | null = null;
+      if (poolItems.length > 0 && source.scoreItems) {
+        const P = poolItems.length;
+        const flat = new Int32Array(n * P);
+        for (let i = 0; i < n; i++) flat.set(poolItems, i * P);
+        poolScores = source.scoreItems(from, to, flat);
+      }
+      thresholds = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const lpT = ranks.logProb[i];
+        const above = new Set<number>();
+        for (const h of beam.hypotheses[i]) if (h.logProb > lpT + TARGET_MARGIN) above.add(h.item);
+        if (poolScores) {
+          const P = poolItems.length;
+          for (let p = 0; p < P && above.size < maxK; p++) {
+            if (poolItems[p] !== tg[i] && poolScores[i * P + p] > lpT + TARGET_MARGIN) above.add(poolItems[p]);
+          }
+        }
+        thresholds[i] = above.size >= maxK ? Infinity : lpT - TARGET_MARGIN;
+        if (above.size < maxK) searched++;
+      }
+    }
     const exact = tidy(() =>
       noGrad(() =>
         exactTopK(
@@ -269,15 +372,18 @@ export function pruningDiagnostics<S>(
             topK: maxK,
             maxRowsPerRound: settings.exactMaxRowsPerRound ?? 4096,
             maxPopsPerUser: settings.exactMaxPopsPerUser ?? 32,
+            thresholds,
           },
         ),
       ),
     );
-    const ranks = source.siblingRanks
-      ? source.siblingRanks(from, to, tg)
-      : siblingRanksFromStepModel({ model: source.stepModel(from, to), trie, numUsers: n }, tg);
     const viol = violationSteps(ranks, B);
     for (let i = 0; i < n; i++) {
+      // a floored search returns every item above log p(target) − margin (up to max K): the target must be among them
+      const ex = exact.hypotheses[i];
+      for (const h of ex) pool.set(h.item, (pool.get(h.item) ?? 0) + 1);
+      if (thresholds && thresholds[i] !== Infinity && ex.length < maxK && !ex.some((h) => h.item === tg[i]))
+        floorMisses++;
       beamLists.push(beam.hypotheses[i].map((h) => h.item));
       exactLists.push(exact.hypotheses[i].map((h) => h.item));
       prunedAt[from + i] = beam.prunedAt![i];
@@ -291,6 +397,7 @@ export function pruningDiagnostics<S>(
   const rankOf = (lists: number[][]): Int32Array => Int32Array.from(lists, (l, u) => l.indexOf(targets[u]));
   const beamRank = rankOf(beamLists);
   const exactRank = rankOf(exactLists);
+
   const metrics = settings.ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]);
   const beamEval = evaluateRankings(beamLists, targets, metrics);
   const exactEval = evaluateRankings(exactLists, targets, metrics);
@@ -352,6 +459,9 @@ export function pruningDiagnostics<S>(
       meanExpansions: U > 0 ? sumExp / U : NaN,
       internalNodes: internalNodeCount(trie),
       numNodes: trie.numNodes,
+      exactMode: mode,
+      searchedUsers: searched,
+      floorMisses,
     },
   };
 }
@@ -379,6 +489,11 @@ export function modelPruningDiagnostics(
           settings.ranks === 'step-model'
             ? undefined
             : (from, to, tg) => siblingRanksTeacherForced(model, histories.slice(from, to), tg),
+        scoreItems: (from, to, items) => {
+          const P = items.length / (to - from);
+          const h = Array.from({ length: items.length }, (_, j) => histories[from + Math.floor(j / P)]);
+          return itemLogProbs(model, h, items);
+        },
       },
       targets,
       settings,

@@ -38,7 +38,7 @@ export const RunConfigDef = defineConfig('run', {
   dataset: str({
     default: 'embedded:office-mini',
     nonEmpty: true,
-    doc: "Data: 'embedded:office-mini', 'windows:<dir>' (BEAR CSVs), or 'interactions:<file>' (user,item,timestamp).",
+    doc: "Data: 'embedded:office-mini', 'windows:<dir>' (BEAR CSVs; '?train=train_10000.csv&test=…&valid=…' picks other files of the directory), or 'interactions:<file>' (user,item,timestamp).",
   }),
   preset: oneOf(['tiny', 'small'], {
     default: 'small',
@@ -54,6 +54,10 @@ export const RunConfigDef = defineConfig('run', {
     default: true,
     doc: 'Also train on every prefix of each window (n−1 targets per window).',
     paper: 'shared/data README: the largest lever measured (MSL 0.0144 → 0.0198 on office)',
+  }),
+  select: bool({
+    default: true,
+    doc: 'Choose the epoch count on validation (early stopping on validation NDCG@10). false: skip it and train on train+valid for exactly trainer.epochs epochs (e.g. an epoch count another seed chose on validation).',
   }),
   refit: bool({
     default: true,

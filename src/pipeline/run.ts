@@ -83,34 +83,44 @@ export async function runExperiment(
 
   let model = new GenRecModel(cfg.model, ids);
   log(`model: ${cfg.preset} preset, ${model.numParameters().toLocaleString('en-US')} parameters`);
-  const validSet = cfg.eval.validUsers > 0 ? ds.valid.slice(-cfg.eval.validUsers) : ds.valid;
-  const task = nextItemTask(model, objective, validSet, evalSettings(cfg));
-  const trainRes = train(task, trainEx, cfg.trainer, {
-    checkpointDir: join(dir, 'checkpoints'),
-    resume: opts.resume,
-    log,
-  });
-  log(`train: best epoch ${trainRes.bestEpoch} (validation NDCG@10 ${trainRes.bestScore.toFixed(4)})`);
-
-  if (cfg.refit && ds.valid.length > 0) {
-    // retrain from scratch on train + valid for the chosen number of epochs (no early stopping)
-    model.dispose();
-    manualSeed(cfg.seed);
-    model = new GenRecModel(cfg.model, ids);
-    const all = [...ds.train, ...ds.valid];
-    const refitEx = cfg.trainOnPrefixes ? expandPrefixes(all) : all;
-    const { validate: _unused, ...refitTask } = nextItemTask(model, objective, [], evalSettings(cfg));
-    log(`refit: ${refitEx.length} examples (train + valid) for ${trainRes.bestEpoch} epochs`);
-    train(
-      refitTask,
-      refitEx,
-      { ...cfg.trainer, epochs: trainRes.bestEpoch, patience: 0 },
+  const all = [...ds.train, ...ds.valid];
+  /** Trains `model` on train + valid for `epochs` epochs, no validation (the refit, or a run without selection). */
+  const fitAll = (epochs: number, what: string): TrainResult => {
+    const ex = cfg.trainOnPrefixes ? expandPrefixes(all) : all;
+    const { validate: _unused, ...allTask } = nextItemTask(model, objective, [], evalSettings(cfg));
+    log(`${what}: ${ex.length} examples (train + valid) for ${epochs} epochs`);
+    return train(
+      allTask,
+      ex,
+      { ...cfg.trainer, epochs, patience: 0 },
       {
         checkpointDir: join(dir, 'refit'),
         resume: opts.resume,
         log,
       },
     );
+  };
+  let trainRes: TrainResult;
+  let examplesPerEpoch = trainEx.length; // of the phase whose history is reported
+  if (!cfg.select) {
+    examplesPerEpoch = (cfg.trainOnPrefixes ? expandPrefixes(all) : all).length;
+    trainRes = fitAll(cfg.trainer.epochs, 'train (no selection: select = false)');
+  } else {
+    const validSet = cfg.eval.validUsers > 0 ? ds.valid.slice(-cfg.eval.validUsers) : ds.valid;
+    const task = nextItemTask(model, objective, validSet, evalSettings(cfg));
+    trainRes = train(task, trainEx, cfg.trainer, {
+      checkpointDir: join(dir, 'checkpoints'),
+      resume: opts.resume,
+      log,
+    });
+    log(`train: best epoch ${trainRes.bestEpoch} (validation NDCG@10 ${trainRes.bestScore.toFixed(4)})`);
+    if (cfg.refit && ds.valid.length > 0) {
+      // retrain from scratch on train + valid for the chosen number of epochs (no early stopping)
+      model.dispose();
+      manualSeed(cfg.seed);
+      model = new GenRecModel(cfg.model, ids);
+      fitAll(trainRes.bestEpoch, 'refit');
+    }
   }
   saveCheckpoint(join(dir, 'model.safetensors'), { model, meta: { config: cfg, codeVersion: codeVersion().string } });
 
@@ -148,7 +158,17 @@ export async function runExperiment(
     metrics: { test: test.mean, popularity: popularity ?? null },
     perUser: { test: test.perUser },
     speed: { testUsersPerSec: test.usersPerSec, testSeconds: test.seconds, threads },
-    training: { bestEpoch: trainRes.bestEpoch, bestValidation: trainRes.bestScore, history: trainRes.history },
+    training: {
+      bestEpoch: trainRes.bestEpoch,
+      bestValidation: Number.isFinite(trainRes.bestScore) ? trainRes.bestScore : null,
+      selected: cfg.select,
+      examplesPerEpoch,
+      // training only (no validation decoding): examples / throughput, averaged over the reported epochs
+      secondsPerEpoch:
+        trainRes.history.reduce((a, h) => a + examplesPerEpoch / Math.max(h.examplesPerSec, 1e-9), 0) /
+        Math.max(trainRes.history.length, 1),
+      history: trainRes.history,
+    },
   });
   return { dir, config: cfg, test, popularity, train: trainRes, table };
 }

@@ -1,0 +1,108 @@
+// Shared by the comparison benches: train a run configuration, or read back a finished run of the same
+// configuration (results.json in its directory), so that benches can be resumed, extended by seeds, and share runs.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NextItemDataset } from '../src/data/index.js';
+import { RunConfigDef, type RunConfig } from '../src/pipeline/config.js';
+import { runExperiment } from '../src/pipeline/run.js';
+
+const OBJECTIVE_SECTIONS = ['sft', 'msl', 'bear', 'beam-sim'] as const;
+
+/**
+ * What decides a run's outcome: the config without `threads` (speed only), without the sections of the objectives
+ * it does not use, and without the semantic-ID sections when it uses title identifiers. Two configs with the same
+ * key train the same model.
+ */
+export function configKey(cfg: RunConfig): string {
+  const c: Record<string, unknown> = { ...cfg };
+  delete c.threads;
+  for (const s of OBJECTIVE_SECTIONS) if (s !== cfg.objective) delete c[s];
+  if (cfg.objective === 'bear' || cfg.objective === 'beam-sim') delete c.msl; // their base settings live in their own section
+  if (cfg.identifier === 'title') {
+    delete c.sid;
+    delete c.embeddings;
+  } else delete c.ids;
+  return JSON.stringify(c);
+}
+
+export interface StoredRun {
+  dir: string;
+  config: RunConfig;
+  mean: Record<string, number>;
+  perUser: Record<string, Float64Array>;
+  bestEpoch: number;
+  /** Training seconds per epoch (no validation decoding). */
+  secondsPerEpoch: number;
+  /** Wall-clock training seconds of the reported phase (validation included). */
+  trainSeconds: number;
+  usersPerSec: number;
+  reused: boolean;
+}
+
+interface ResultsFile {
+  config: unknown;
+  metrics: { test: Record<string, number> };
+  perUser: { test: Record<string, number[]> };
+  speed: { testUsersPerSec: number };
+  training: {
+    bestEpoch: number;
+    secondsPerEpoch?: number;
+    examplesPerEpoch?: number;
+    history: { seconds: number; examplesPerSec: number }[];
+  };
+}
+
+function fromResults(
+  dir: string,
+  r: ResultsFile,
+  config: RunConfig,
+  fallbackExamples: number,
+  reused: boolean,
+): StoredRun {
+  const h = r.training.history;
+  const n = r.training.examplesPerEpoch ?? fallbackExamples;
+  return {
+    dir,
+    config,
+    mean: r.metrics.test,
+    perUser: Object.fromEntries(Object.entries(r.perUser.test).map(([k, v]) => [k, Float64Array.from(v)])),
+    bestEpoch: r.training.bestEpoch,
+    secondsPerEpoch:
+      r.training.secondsPerEpoch ??
+      h.reduce((a, e) => a + n / Math.max(e.examplesPerSec, 1e-9), 0) / Math.max(h.length, 1),
+    trainSeconds: h.reduce((a, e) => a + e.seconds, 0),
+    usersPerSec: r.speed.testUsersPerSec,
+    reused,
+  };
+}
+
+/** The finished run in `dir` if its saved config has the same key as one of `cfgs` (configs written by older code are
+ * completed with the defaults of newer keys first). */
+export function storedRun(dir: string, cfgs: RunConfig[], fallbackExamples: number): StoredRun | null {
+  const file = join(dir, 'results.json');
+  if (!existsSync(file)) return null;
+  const r = JSON.parse(readFileSync(file, 'utf8')) as ResultsFile;
+  const saved = RunConfigDef.parse(r.config, file);
+  const key = configKey(saved);
+  return cfgs.some((c) => configKey(c) === key) ? fromResults(dir, r, saved, fallbackExamples, true) : null;
+}
+
+/** With `reuse`, a finished run in cfg.out of `cfg` or of one of `accept` is read back; otherwise `cfg` is trained. */
+export async function trainOrReuse(
+  cfg: RunConfig,
+  ds: NextItemDataset,
+  opts: { reuse: boolean; accept?: RunConfig[]; log: (l: string) => void },
+): Promise<StoredRun> {
+  const dir = cfg.out;
+  if (!dir) throw new Error('bench: a run config needs out');
+  if (opts.reuse) {
+    const prev = storedRun(dir, [cfg, ...(opts.accept ?? [])], ds.train.length);
+    if (prev) {
+      opts.log(`[bench] reusing ${dir}/results.json (same configuration)`);
+      return prev;
+    }
+  }
+  await runExperiment(cfg, { data: ds, log: opts.log });
+  const r = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ResultsFile;
+  return fromResults(dir, r, cfg, ds.train.length, false);
+}
