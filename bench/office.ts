@@ -5,6 +5,10 @@
 // users/s, peak RSS; mean ± std over seeds and paired bootstrap intervals over test users.
 // Prints a table; the last line is one JSON object keyed by method.
 import { existsSync, readFileSync } from 'node:fs';
+import { identifierFromJSON } from '../src/ids/index.js';
+import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
+import { setSpec } from './bear.js';
+import { trainOrReuse } from './runs.js';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadDataset, type NextItemDataset } from '../src/data/index.js';
@@ -19,33 +23,12 @@ import { codeVersion } from '../src/util/version.js';
 import { peakRssMb } from './timing.js';
 
 const METRICS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10'];
-const OWN = new Set(['seeds', 'methods', 'dataDir', 'set', 'reuse', 'sasrec.refit', 'sasrec.trainOnPrefixes']);
+const OWN = new Set(['seeds', 'methods', 'dataDir', 'set', 'reuse', 'paperSample', 'sasrec.refit', 'sasrec.trainOnPrefixes']);
 
 /** Mean of the finite values (null when there is none, e.g. users/s of the popularity baseline). */
 function finiteMean(xs: number[]): number | null {
   const f = xs.filter(Number.isFinite);
   return f.length ? f.reduce((a, b) => a + b, 0) / f.length : null;
-}
-
-/** With --reuse true, a finished run whose saved config equals this one is read back instead of retrained. */
-function reusable(dir: string, cfg: unknown): Omit<MethodRun, 'seed'> | null {
-  const file = join(dir, 'results.json');
-  if (!existsSync(file)) return null;
-  const r = JSON.parse(readFileSync(file, 'utf8')) as {
-    config: unknown;
-    metrics: { test: Record<string, number> };
-    perUser: { test: Record<string, number[]> };
-    speed: { testUsersPerSec: number };
-    training: { history: { seconds: number }[] };
-  };
-  // configs written by older code lack newer keys: fill them with their defaults before comparing
-  if (JSON.stringify(RunConfigDef.parse(r.config, file)) !== JSON.stringify(cfg)) return null;
-  return {
-    mean: r.metrics.test,
-    perUser: Object.fromEntries(Object.entries(r.perUser.test).map(([k, v]) => [k, Float64Array.from(v)])),
-    trainSec: r.training.history.reduce((a, h) => a + h.seconds, 0),
-    usersPerSec: r.speed.testUsersPerSec,
-  };
 }
 
 interface MethodRun {
@@ -54,6 +37,17 @@ interface MethodRun {
   perUser: Record<string, Float64Array>;
   trainSec: number;
   usersPerSec: number;
+  /** Training seconds per epoch (no validation) and mean identifier length in tokens (EOS included); NaN for baselines. */
+  secondsPerEpoch?: number;
+  codeLength?: number;
+}
+
+/** Mean code length (tokens per item, EOS included) of a run's identifiers. */
+function meanCodeLength(dir: string): number {
+  const ids = identifierFromJSON(JSON.parse(readFileSync(join(dir, 'ids.json'), 'utf8')));
+  let sum = 0;
+  for (let i = 0; i < ids.numItems; i++) sum += ids.code(i).length;
+  return sum / Math.max(ids.numItems, 1);
 }
 
 export async function runCompareBench(
@@ -69,7 +63,9 @@ export async function runCompareBench(
   const reuse = args.get('reuse') === 'true';
   const flags: Record<string, string> = {};
   for (const [k, v] of args) if (!OWN.has(k)) flags[k] = v;
-  const ds: NextItemDataset = loadDataset({ format: 'windows', dir });
+  // the same data-set spec as `bench bear` (book and toy: the paper's train_10000 sample), so runs are shared
+  const spec = setSpec(set, dataDir, (args.get('paperSample') ?? 'true') === 'true');
+  const ds: NextItemDataset = loadDatasetFromSpec(spec);
   const threads = applyThreads(Number(flags.threads ?? 0));
   process.stderr.write(
     `[bench] ${set}: ${ds.items.length} items, train ${ds.train.length} / valid ${ds.valid.length} / test ${ds.test.length}; ${threads} threads\n`,
@@ -105,18 +101,19 @@ export async function runCompareBench(
         const [identifier, objective] = m.startsWith('sid:') ? ['sid', m.slice(4)] : ['title', m];
         const out = join('runs', 'bench', `${set}-${m.replace(':', '-')}-s${seed}`);
         const cfg = resolveRunConfig([
-          { value: { dataset: `windows:${dir}`, identifier, objective, seed, out, threads }, source: 'bench' },
+          { value: { dataset: spec, identifier, objective, seed, out, threads }, source: 'bench' },
           { value: RunConfigDef.fromFlags(flags, 'bench arguments'), source: 'bench arguments' },
         ]);
-        const prev = reuse ? reusable(out, cfg) : null;
-        if (prev) {
-          process.stderr.write(`[bench] ${m} seed ${seed}: reusing ${out}/results.json (same config)\n`);
-          runs[m].push({ seed, ...prev });
-        } else {
-          const r = await runExperiment(cfg, { data: ds });
-          const trainSec = (performance.now() - t0) / 1000 - r.test.seconds;
-          runs[m].push({ seed, mean: r.test.mean, perUser: r.test.perUser, trainSec, usersPerSec: r.test.usersPerSec });
-        }
+        const r = await trainOrReuse(cfg, ds, { reuse, log: (l) => void process.stderr.write(l + '\n') });
+        runs[m].push({
+          seed,
+          mean: r.mean,
+          perUser: r.perUser,
+          trainSec: r.trainSeconds,
+          usersPerSec: r.usersPerSec,
+          secondsPerEpoch: r.secondsPerEpoch,
+          codeLength: meanCodeLength(r.dir),
+        });
       }
       process.stderr.write(
         `[bench] ${m} seed ${seed}: ` +
@@ -139,8 +136,12 @@ export async function runCompareBench(
     }
     row['train s'] = finiteMean(rs.map((r) => r.trainSec));
     row['users/s'] = finiteMean(rs.map((r) => r.usersPerSec));
+    row['train s/ep'] = finiteMean(rs.map((r) => r.secondsPerEpoch ?? NaN));
+    row['code len'] = finiteMean(rs.map((r) => r.codeLength ?? NaN));
     s.trainSeconds = row['train s'];
     s.evalUsersPerSec = row['users/s'];
+    s.trainSecondsPerEpoch = row['train s/ep'];
+    s.meanCodeLength = row['code len'];
     rows.push(row);
     summary[m] = s;
   }
@@ -149,6 +150,8 @@ export async function runCompareBench(
     'seeds',
     ...METRICS.map((k) => ({ key: k, decimals: 4, best: 'max' as const })),
     { key: 'train s', decimals: 0 },
+    { key: 'train s/ep', decimals: 1 },
+    { key: 'code len', decimals: 1 },
     { key: 'users/s', decimals: 1 },
   ];
   console.log(formatConsoleTable(rows, columns));
