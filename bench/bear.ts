@@ -1,6 +1,7 @@
 // npm run bench -- bear [--sets amazon-office,amazon-book,amazon-toy] [--dataDir ../shared/data] [--seeds 3]
 //                       [--paperSample true] [--methods sft,msl,bear] [--reuse true] [--diagnose true]
-//                       [--pruneUsers 0] [--beamSim false] [--beamSimUsers 2000] [--embedded false] [--users 0]
+//                       [--pruneUsers 0] [--beamSim false] [--beamSimUsers 2000] [--beamSimSets amazon-toy,amazon-book]
+//                       [--embedded false] [--users 0]
 //                       [--<run config key> value ...]
 // BEAR's main comparison (Table 2 / Figures 3, 4, 6) on genrec: per data set, SFT, MSL and BEAR trained with the same
 // preset over the seeds, then on test: NDCG@5/10, HR@5/10 of beam search, PR@5/10 (targets in the exact top-K that
@@ -46,6 +47,7 @@ const OWN = new Set([
   'methods',
   'reuse',
   'diagnose',
+  'beamSimSets',
 ]);
 const COLS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10', 'pr@5', 'pr@10', 'nec@10', 'exact ndcg@10', 'train s/ep'];
 
@@ -251,7 +253,7 @@ export async function runBearBench(args: Map<string, string>): Promise<Record<st
   const embedded = bool(args, 'embedded');
   const sets = embedded
     ? ['embedded:office-mini']
-    : flag(args, 'sets', 'amazon-office,amazon-book,amazon-toy').split(',');
+    : flag(args, 'sets', 'amazon-office,amazon-book,amazon-toy').split(',').filter(Boolean);
   const methods = flag(args, 'methods', 'sft,msl,bear').split(',');
   const nSeeds = posInt(args, 'seeds', 3);
   if (nSeeds < 1) throw new Error('bench bear: --seeds must be ≥ 1');
@@ -315,7 +317,9 @@ export async function runBearBench(args: Map<string, string>): Promise<Record<st
   }
 
   if (beamSim) {
-    const simSets = embedded ? ['embedded:office-mini'] : ['amazon-toy', 'amazon-book'];
+    const simSets = embedded
+      ? ['embedded:office-mini']
+      : flag(args, 'beamSimSets', 'amazon-toy,amazon-book').split(',').filter(Boolean);
     for (const set of simSets) {
       const spec = setSpec(set, dataDir, false);
       const ds = userSubset(loadDatasetFromSpec(spec), beamSimUsers);

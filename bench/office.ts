@@ -23,7 +23,16 @@ import { codeVersion } from '../src/util/version.js';
 import { peakRssMb } from './timing.js';
 
 const METRICS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10'];
-const OWN = new Set(['seeds', 'methods', 'dataDir', 'set', 'reuse', 'paperSample', 'sasrec.refit', 'sasrec.trainOnPrefixes']);
+const OWN = new Set([
+  'seeds',
+  'methods',
+  'dataDir',
+  'set',
+  'reuse',
+  'paperSample',
+  'sasrec.refit',
+  'sasrec.trainOnPrefixes',
+]);
 
 /** Mean of the finite values (null when there is none, e.g. users/s of the popularity baseline). */
 function finiteMean(xs: number[]): number | null {
