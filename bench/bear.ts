@@ -1,5 +1,5 @@
 // npm run bench -- bear [--sets amazon-office,amazon-book,amazon-toy] [--dataDir ../shared/data] [--seeds 3]
-//                       [--paperSample true] [--methods sft,msl,bear] [--reuse true] [--diagnose true]
+//                       [--paperSample true] [--methods sft,msl,bear (sid:<objective> = semantic IDs)] [--reuse true] [--diagnose true]
 //                       [--pruneUsers 0] [--beamSim false] [--beamSimUsers 2000] [--beamSimSets amazon-toy,amazon-book]
 //                       [--embedded false] [--users 0]
 //                       [--<run config key> value ...]
@@ -135,14 +135,17 @@ function runConfig(
   threads: number,
   extra: object = {},
 ): RunConfig {
+  // 'msl' = title identifiers, 'sid:msl' = semantic IDs (same run directories as `bench office|sid`)
+  const [identifier, objective] = method.startsWith('sid:') ? ['sid', method.slice(4)] : ['title', method];
   return resolveRunConfig([
     {
       value: {
         dataset: spec,
-        objective: method,
+        identifier,
+        objective,
         seed,
         threads,
-        out: join('runs', 'bench', `${set}-${method}-s${seed}`),
+        out: join('runs', 'bench', `${set}-${method.replace(':', '-')}-s${seed}`),
       },
       source: 'bench bear',
     },
