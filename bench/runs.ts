@@ -16,6 +16,7 @@ const OBJECTIVE_SECTIONS = ['sft', 'msl', 'bear', 'beam-sim'] as const;
 export function configKey(cfg: RunConfig): string {
   const c: Record<string, unknown> = { ...cfg };
   delete c.threads;
+  delete c.cacheDir;
   for (const s of OBJECTIVE_SECTIONS) if (s !== cfg.objective) delete c[s];
   if (cfg.objective === 'bear' || cfg.objective === 'beam-sim') delete c.msl; // their base settings live in their own section
   if (cfg.identifier === 'title') {

@@ -16,6 +16,9 @@ export { runExperiment, loadRun, type RunOutput, type LoadedRun } from './pipeli
 export { evaluateModel, type EvalSettings, type ModelEvalResult } from './pipeline/evaluate.js';
 export { recommend, type RecommendSettings } from './pipeline/recommend.js';
 export { targetBatch } from './pipeline/batch.js';
+export { buildSidIndexFile, defaultIndexPath, type SidIndexOutput } from './pipeline/sid-index.js';
+export * as sid from './sid/index.js';
+export * as pruning from './eval/pruning.js';
 export { nextItemTask, expandPrefixes } from './pipeline/task.js';
 export { formatConsoleTable, formatMarkdownTable } from './report/table.js';
 export { writeResults, readResults } from './report/results.js';

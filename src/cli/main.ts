@@ -7,6 +7,7 @@
 //   genrec recommend --run DIR --history "<raw id>,<raw id>,..." [--k 10]
 //   genrec diagnose --run DIR [--split test] [--users N]   BEAR's pruning diagnostics (PR@K, exact vs beam)
 //   genrec prepare [--dataset spec] [--ids.vocabSize N]     data + identifier statistics
+//   genrec index [--dataset spec] [--embeddings.* ...] [--sid.* ...] [--out file.json]   build + save semantic IDs
 //   genrec config                       every configuration key with its default and documentation
 import { RunConfigDef, resolveRunConfig, type RunConfig } from '../pipeline/config.js';
 import { runExperiment, loadRun, evalSettings } from '../pipeline/run.js';
@@ -18,6 +19,7 @@ import { datasetStats } from '../data/index.js';
 import { buildTitleIdentifier } from '../ids/index.js';
 import { formatConsoleTable } from '../report/table.js';
 import { modelPruningDiagnostics } from '../eval/pruning.js';
+import { buildSidIndexFile } from '../pipeline/sid-index.js';
 
 const USAGE = `usage: genrec <demo|train|eval|recommend|diagnose|prepare|config> [options]
   demo                       train the tiny preset on the embedded data set and print a metrics table
@@ -26,6 +28,8 @@ const USAGE = `usage: genrec <demo|train|eval|recommend|diagnose|prepare|config>
   recommend --run DIR --history "id1,id2,..." [--k 10]
   diagnose --run DIR [--split test|valid] [--users N]  pruning rate PR@K, necessary condition, exact vs beam
   prepare [--dataset spec] [--ids.vocabSize N]  data set and identifier statistics
+  index   [--dataset spec] [--embeddings.sources text,cooc] [--sid.quantizer rkmeans|rqvae] [--out f.json]
+                             build a semantic-ID index and save it (train against it: --identifier sid --sidIndex f.json)
   config                     all configuration keys, defaults and documentation`;
 
 /** Splits argv into --key value flags (dotted keys allowed) and positional arguments. */
@@ -183,6 +187,26 @@ async function main(argv: string[]): Promise<void> {
         ]),
       );
       console.log(JSON.stringify({ run: dir, split, ...s }));
+      return;
+    }
+    case 'index': {
+      const cfg = configFrom(flags);
+      const r = buildSidIndexFile(cfg, { out: cfg.out, log: (l) => console.error(l) });
+      const s = r.ids.stats;
+      console.log(
+        JSON.stringify(
+          {
+            index: r.path,
+            dataset: r.index.dataset,
+            embeddings: { source: r.index.embeddings.source, fingerprint: r.index.embeddings.fingerprint },
+            seconds: Number(r.seconds.toFixed(2)),
+            stats: s,
+          },
+          null,
+          2,
+        ),
+      );
+      console.error(`genrec index: wrote ${r.path}; train against it with --identifier sid --sidIndex ${r.path}`);
       return;
     }
     case 'prepare': {

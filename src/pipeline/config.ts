@@ -69,6 +69,14 @@ export const RunConfigDef = defineConfig('run', {
     doc: "Item identifiers: 'title' (byte-level BPE title tokens + EOS; settings in ids) or 'sid' (semantic IDs; settings in sid and embeddings).",
     paper: 'title: BIGRec / BEAR; sid: TIGER, V-STAR §3.1',
   }),
+  sidIndex: str({
+    default: '',
+    doc: "identifier 'sid': a semantic-ID index file written by `genrec index` (checked against the catalogue title by title) instead of building one ('' = build from the sid and embeddings sections).",
+  }),
+  cacheDir: str({
+    default: 'runs/cache',
+    doc: "Directory of artefacts reused across runs (item embeddings, keyed by config and data set); '' = no cache. Does not change results.",
+  }),
   out: str({ default: '', doc: "Run directory for checkpoints and results ('' = runs/<dataset>-<objective>-<seed>)." }),
   ids: IdsConfigDef,
   sid: SidConfig,

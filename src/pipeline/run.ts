@@ -7,7 +7,7 @@ import { saveCheckpoint, loadCheckpoint } from '../engine/checkpoint.js';
 import { datasetStats, type NextItemDataset } from '../data/index.js';
 import { buildTitleIdentifier, identifierFromJSON, type ItemIdentifier } from '../ids/index.js';
 import { buildSemanticIdentifier } from '../sid/build.js';
-import { buildItemEmbeddings } from '../sid/embeddings.js';
+import { cachedItemEmbeddings, loadSidIndex } from '../sid/cache.js';
 import { performance } from 'node:perf_hooks';
 import { GenRecModel } from '../model/genrec.js';
 import { createObjective } from '../train/objectives/registry.js';
@@ -184,13 +184,22 @@ export function buildIdentifier(cfg: RunConfig, ds: NextItemDataset, log: Log): 
     );
     return ids;
   }
+  if (cfg.sidIndex !== '') {
+    const ids = loadSidIndex(cfg.sidIndex, ds.items);
+    log(`ids: semantic IDs from index ${cfg.sidIndex} (${ids.numItems} items, max code length ${ids.maxCodeLength})`);
+    return ids;
+  }
   const t0 = performance.now();
-  const emb = buildItemEmbeddings(ds.items, ds.train, cfg.embeddings);
+  const emb = cachedItemEmbeddings(ds.items, ds.train, cfg.embeddings, {
+    cacheDir: cfg.cacheDir,
+    datasetFingerprint: ds.fingerprint,
+    log,
+  });
   const ids = buildSemanticIdentifier(ds.items, emb, cfg.sid);
   const s = ids.stats;
   if (s) {
     log(
-      `ids: semantic IDs (${s.quantizer}, L=${s.levels}, K=${s.codebookSize}) from ${emb.source} embeddings ${emb.fingerprint} ` +
+      `ids: semantic IDs (${s.quantizer}, L=${s.levels}, K=${s.codebookSize}) from ${emb.source} embeddings ${emb.fingerprint}${emb.cached ? ' (cached)' : ''} ` +
         `in ${((performance.now() - t0) / 1000).toFixed(1)}s; utilisation per level ${s.utilisation.map((u) => u.toFixed(2)).join('/')}, ` +
         `collision rate ${(100 * s.collisionRateBefore).toFixed(1)}% → ${(100 * s.collisionRateAfter).toFixed(1)}% ` +
         `(${s.collidingItems} items disambiguated), reconstruction ${s.reconstructionRelative.toFixed(3)}`,

@@ -5,3 +5,4 @@ export * from './rqvae.js';
 export * from './codes.js';
 export * from './identifier.js';
 export * from './build.js';
+export * from './cache.js';
