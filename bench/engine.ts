@@ -2,14 +2,14 @@
 // Reference transformer (vocab 2048, d 128, 4 heads, 2 layers, FFN 512 tanh-GELU, learned
 // positions 64, untied head), batch 64 × 48, Adam lr 1e-3, token cross-entropy.
 // Prints medians over >= 10 steps after 2 warm-ups; last line is one JSON object.
-import { adam, manualSeed, noGrad, randint, setNumThreads, getNumThreads, tidy, keep } from '../src/engine/index.js';
+import { adam, manualSeed, noGrad, randint, getNumThreads, tidy, keep } from '../src/engine/index.js';
+import { applyThreads } from '../src/pipeline/threads.js';
 import { REFERENCE_CONFIG, Transformer, selectCache, type KVCache } from '../src/model/transformer.js';
 import { median, peakRssMb, timeMs } from './timing.js';
 
 export function runEngineBench(args: Map<string, string>): Record<string, number> {
-  const threads = Number(args.get('threads') ?? defaultThreads());
+  const threads = applyThreads(Number(args.get('threads') ?? 0)); // 0: the cores that are really free
   const steps = Math.max(10, Number(args.get('steps') ?? 10));
-  setNumThreads(threads);
   manualSeed(0);
   const model = new Transformer(REFERENCE_CONFIG);
   const opt = adam(model.parameters(), { lr: 1e-3 });
@@ -87,8 +87,4 @@ export function runEngineBench(args: Map<string, string>): Record<string, number
 
 function round(v: number): number {
   return Math.round(v * 100) / 100;
-}
-
-function defaultThreads(): number {
-  return Number(process.env.GENREC_THREADS ?? 0) || getNumThreads();
 }
