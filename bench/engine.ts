@@ -8,7 +8,7 @@ import { REFERENCE_CONFIG, Transformer, selectCache, type KVCache } from '../src
 import { median, peakRssMb, timeMs } from './timing.js';
 
 export function runEngineBench(args: Map<string, string>): Record<string, number> {
-  const threads = applyThreads(Number(args.get('threads') ?? 0)); // 0: the cores that are really free
+  applyThreads(Number(args.get('threads') ?? 0)); // 0: the cores that are really free (reported below)
   const steps = Math.max(10, Number(args.get('steps') ?? 10));
   manualSeed(0);
   const model = new Transformer(REFERENCE_CONFIG);
