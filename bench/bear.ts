@@ -97,8 +97,12 @@ export function userSubset(ds: NextItemDataset, n: number): NextItemDataset {
 export function setSpec(set: string, dataDir: string, paperSample: boolean): string {
   if (set.startsWith('embedded:')) return set;
   const dir = join(dataDir, set);
-  const sample = paperSample && set !== 'amazon-office' && existsSync(join(dir, 'train_10000.csv'));
-  return `windows:${dir}${sample ? '?train=train_10000.csv' : ''}`;
+  if (!paperSample || set === 'amazon-office') return `windows:${dir}`;
+  // the paper's fixed sample where it is published (book); toy's train.csv was rebuilt without one: an equal-size
+  // random sample of it (seed 0)
+  return existsSync(join(dir, 'train_10000.csv'))
+    ? `windows:${dir}?train=train_10000.csv`
+    : `windows:${dir}?trainSample=10000&sampleSeed=0`;
 }
 
 /** Diagnostics of a finished run, cached in `<dir>/pruning-test-<users>.json` (keyed by settings and model file). */

@@ -41,6 +41,38 @@ describe('windows loader', () => {
     'u3,"[10, 7]",200\n'; // id 7 has no title
   const goodTest = 'user_id,mask,item_ids,item_titles,timestamp\nu1,"[0]","[2, 9, 3]","[\'a, b\', \'c\']",500\n';
 
+  it('trainSample keeps a deterministic uniform sample of train rows in file order, before carving valid', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `u${i},"[1, 2, ${i % 2 ? 9 : 10}]",${1000 + i}\n`).join('');
+    const dir = fixture({ 'id2name4Rec.json': TITLES, 'train.csv': HEADER + rows, 'test.csv': goodTest });
+    const a = loadDataset({ format: 'windows', dir, trainSample: 10, validFraction: 0.2 });
+    const b = loadDataset({ format: 'windows', dir, trainSample: 10, validFraction: 0.2 });
+    const c = loadDataset({ format: 'windows', dir, trainSample: 10, sampleSeed: 1, validFraction: 0.2 });
+    const users = (d: typeof a) => [...d.train, ...d.valid].map((e) => Number(e.user.slice(1)));
+    assert.equal(users(a).length, 10);
+    assert.equal(a.valid.length, 2, 'valid carved from the sample');
+    assert.deepEqual(users(a), users(b), 'same seed, same sample');
+    assert.notDeepEqual(users(a), users(c), 'another seed, another sample');
+    assert.deepEqual(
+      users(a),
+      [...users(a)].sort((x, y) => x - y),
+      'file (= timestamp) order kept',
+    );
+    assert.equal(new Set(users(a)).size, 10);
+    assert.ok(a.log.some((l) => /random sample of 10 of 40 train.csv rows \(seed 0\)/.test(l)));
+    assert.deepEqual(a.protocol.params.trainSample, 10);
+    assert.equal(
+      loadDataset({ format: 'windows', dir, trainSample: 100 }).train.length + 4,
+      40,
+      'larger than the file: all rows',
+    );
+    throwsData(
+      () => loadDataset({ format: 'windows', dir, trainSample: -1 }),
+      path.basename(dir),
+      undefined,
+      'trainSample',
+    );
+  });
+
   it('maps ids to dense indices in numeric order, carves valid from the end of train, logs repairs', () => {
     const dir = fixture({ 'id2name4Rec.json': TITLES, 'train.csv': goodTrain, 'test.csv': goodTest });
     const ds = loadDataset({ format: 'windows', dir, validFraction: 0.25 });

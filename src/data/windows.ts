@@ -19,12 +19,18 @@ import { DataError } from './errors.js';
 import { buildItemIndex, fingerprintOf } from './items.js';
 import { readText, readTitleMap, timestampField } from './jsonutil.js';
 import type { Example, NextItemDataset, ProtocolInfo } from './types.js';
+import { Rng } from '../util/rng.js';
 
 export interface WindowsOptions {
   /** Directory holding the files. */
   dir: string;
   /** Training file name inside `dir` (default `train.csv`; e.g. `train_10000.csv`). */
   trainFile?: string;
+  /** Keep a uniform random sample of this many training rows (before carving validation), as the BEAR paper's code
+   * does with its fixed `train_10000.csv` samples; 0 / absent = all rows. Deterministic given `sampleSeed`. */
+  trainSample?: number;
+  /** Seed of the `trainSample` draw (default 0). */
+  sampleSeed?: number;
   /** Test file name (default `test.csv`; e.g. `test_5000.csv`). */
   testFile?: string;
   /** Validation file name; when absent, `valid.csv` is used if present, else validation is carved from train. */
@@ -97,6 +103,22 @@ export function loadWindows(opts: WindowsOptions): NextItemDataset {
   let train = readWindowCsv(p(trainFile));
   const test = readWindowCsv(p(testFile));
   if (train.length === 0) throw new DataError(p(trainFile), 2, 'item_ids', 'no data rows');
+  const sample = opts.trainSample ?? 0;
+  if (!(Number.isInteger(sample) && sample >= 0)) {
+    throw new DataError(opts.dir, undefined, 'trainSample', `must be a non-negative integer, got ${sample}`);
+  }
+  if (sample > 0 && sample < train.length) {
+    // uniform sample without replacement (partial Fisher–Yates), kept in file order
+    const rng = new Rng(opts.sampleSeed ?? 0);
+    const idx = Array.from({ length: train.length }, (_, i) => i);
+    for (let i = 0; i < sample; i++) {
+      const j = i + rng.int(idx.length - i);
+      [idx[i], idx[j]] = [idx[j], idx[i]];
+    }
+    const keep = idx.slice(0, sample).sort((a, b) => a - b);
+    log.push(`kept a random sample of ${sample} of ${train.length} ${trainFile} rows (seed ${opts.sampleSeed ?? 0})`);
+    train = keep.map((i) => train[i]);
+  }
   if (test.length === 0) throw new DataError(p(testFile), 2, 'item_ids', 'no data rows');
 
   let valid: RawRow[];
@@ -141,7 +163,14 @@ export function loadWindows(opts: WindowsOptions): NextItemDataset {
 
   const protocol: ProtocolInfo = {
     name: 'bear-windows',
-    params: { window: maxHistory + 1, split: 'files', trainFile, testFile, valid: validSource },
+    params: {
+      window: maxHistory + 1,
+      split: 'files',
+      trainFile,
+      ...(sample > 0 ? { trainSample: sample, sampleSeed: opts.sampleSeed ?? 0 } : {}),
+      testFile,
+      valid: validSource,
+    },
   };
   return {
     name: opts.name ?? path.basename(path.resolve(opts.dir)),

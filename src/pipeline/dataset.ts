@@ -12,7 +12,7 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
         throw new Error(`dataset: unknown embedded data set '${arg}' (known: office-mini)`);
       return { format: 'embedded', name: 'office-mini' };
     case 'windows': {
-      // windows:<dir>[?train=<file>&test=<file>&valid=<file>]
+      // windows:<dir>[?train=<file>&test=<file>&valid=<file>&trainSample=<rows>&sampleSeed=<seed>]
       const q = arg.indexOf('?');
       const dir = q < 0 ? arg : arg.slice(0, q);
       if (!dir) throw new Error("dataset: 'windows:' needs a directory, e.g. windows:../shared/data/amazon-office");
@@ -24,7 +24,15 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
           if (k === 'train') out.trainFile = v;
           else if (k === 'test') out.testFile = v;
           else if (k === 'valid') out.validFile = v;
-          else throw new Error(`dataset: unknown option '${k}' in '${spec}' (known: train, test, valid)`);
+          else if (k === 'trainSample' || k === 'sampleSeed') {
+            const n = Number(v);
+            if (!Number.isInteger(n) || n < 0)
+              throw new Error(`dataset: '${k}' in '${spec}' must be a non-negative integer`);
+            out[k] = n;
+          } else
+            throw new Error(
+              `dataset: unknown option '${k}' in '${spec}' (known: train, test, valid, trainSample, sampleSeed)`,
+            );
         }
       }
       return out;
