@@ -6,6 +6,7 @@
 // Prints a table; the last line is one JSON object keyed by method.
 import { existsSync, readFileSync } from 'node:fs';
 import { identifierFromJSON } from '../src/ids/index.js';
+import { SemanticIdentifier } from '../src/sid/identifier.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { setSpec } from './bear.js';
 import { trainOrReuse } from './runs.js';
@@ -49,14 +50,27 @@ interface MethodRun {
   /** Training seconds per epoch (no validation) and mean identifier length in tokens (EOS included); NaN for baselines. */
   secondsPerEpoch?: number;
   codeLength?: number;
+  /** Semantic IDs only: index build seconds (quantise + resolve), level-1 utilisation, collision rates. */
+  index?: { seconds: number; level1: number; before: number; after: number };
 }
 
-/** Mean code length (tokens per item, EOS included) of a run's identifiers. */
-function meanCodeLength(dir: string): number {
+/** Identifier figures of a run: mean code length (tokens per item, EOS included) and, for semantic IDs, index stats. */
+function identifierFigures(dir: string): Pick<MethodRun, 'codeLength' | 'index'> {
   const ids = identifierFromJSON(JSON.parse(readFileSync(join(dir, 'ids.json'), 'utf8')));
   let sum = 0;
   for (let i = 0; i < ids.numItems; i++) sum += ids.code(i).length;
-  return sum / Math.max(ids.numItems, 1);
+  const st = ids instanceof SemanticIdentifier ? ids.stats : null;
+  return {
+    codeLength: sum / Math.max(ids.numItems, 1),
+    index: st
+      ? {
+          seconds: st.buildMs / 1000,
+          level1: st.utilisation[0],
+          before: st.collisionRateBefore,
+          after: st.collisionRateAfter,
+        }
+      : undefined,
+  };
 }
 
 export async function runCompareBench(
@@ -121,7 +135,7 @@ export async function runCompareBench(
           trainSec: r.trainSeconds,
           usersPerSec: r.usersPerSec,
           secondsPerEpoch: r.secondsPerEpoch,
-          codeLength: meanCodeLength(r.dir),
+          ...identifierFigures(r.dir),
         });
       }
       process.stderr.write(
@@ -147,6 +161,11 @@ export async function runCompareBench(
     row['users/s'] = finiteMean(rs.map((r) => r.usersPerSec));
     row['train s/ep'] = finiteMean(rs.map((r) => r.secondsPerEpoch ?? NaN));
     row['code len'] = finiteMean(rs.map((r) => r.codeLength ?? NaN));
+    const ix = rs[0]?.index;
+    row['index s'] = ix ? ix.seconds : null;
+    row['L1 util'] = ix ? ix.level1 : null;
+    row['collisions'] = ix ? `${(100 * ix.before).toFixed(1)}% → ${(100 * ix.after).toFixed(1)}%` : null;
+    s.index = ix ?? null;
     s.trainSeconds = row['train s'];
     s.evalUsersPerSec = row['users/s'];
     s.trainSecondsPerEpoch = row['train s/ep'];
@@ -161,6 +180,9 @@ export async function runCompareBench(
     { key: 'train s', decimals: 0 },
     { key: 'train s/ep', decimals: 1 },
     { key: 'code len', decimals: 1 },
+    { key: 'index s', decimals: 1 },
+    { key: 'L1 util', decimals: 2 },
+    { key: 'collisions' },
     { key: 'users/s', decimals: 1 },
   ];
   console.log(formatConsoleTable(rows, columns));
