@@ -146,9 +146,10 @@ test('bad settings fail naming the key', () => {
   );
 });
 
-test('GenRecModel: teacher-forced sibling ranks equal the step-model walk; diagnostics run end to end', () => {
-  const model = tinyGenRec(2);
-  const examples = Array.from({ length: 6 }, (_, u) => ({
+/** A tiny GenRecModel, `n` examples over its 12 items, and the targets' sibling ranks computed both ways. */
+function genRecCase(n: number, seed: number) {
+  const model = tinyGenRec(seed);
+  const examples = Array.from({ length: n }, (_, u) => ({
     user: `u${u}`,
     history: [u % 12, (u * 5 + 1) % 12],
     target: (u * 7 + 3) % 12,
@@ -158,9 +159,14 @@ test('GenRecModel: teacher-forced sibling ranks equal the step-model walk; diagn
   const targets = Int32Array.from(examples, (e) => e.target);
   const tf = siblingRanksTeacherForced(model, histories, targets);
   const walk = siblingRanksFromStepModel(
-    { model: model.stepModel(histories), trie: model.ids.trie, numUsers: 6 },
+    { model: model.stepModel(histories), trie: model.ids.trie, numUsers: n },
     targets,
   );
+  return { model, examples, tf, walk };
+}
+
+test('GenRecModel: teacher-forced sibling ranks equal the step-model walk; diagnostics run end to end', () => {
+  const { model, examples, tf, walk } = genRecCase(6, 2);
   assert.deepEqual(Array.from(tf.lengths), Array.from(walk.lengths));
   assert.deepEqual(Array.from(tf.ranks), Array.from(walk.ranks));
   const settings = { beamWidth: 3, ks: [1, 3], chunkUsers: 4 };
@@ -204,20 +210,7 @@ test("exactMode 'target' (floored search up to the target) gives the same ranks 
 });
 
 test("GenRecModel: exactMode 'target' equals 'full', and the teacher-forced target log-prob equals the step-model walk's", () => {
-  const model = tinyGenRec(3);
-  const examples = Array.from({ length: 10 }, (_, u) => ({
-    user: `u${u}`,
-    history: [u % 12, (u * 5 + 1) % 12],
-    target: (u * 7 + 3) % 12,
-    timestamp: 0,
-  }));
-  const histories = examples.map((e) => e.history);
-  const targets = Int32Array.from(examples, (e) => e.target);
-  const tf = siblingRanksTeacherForced(model, histories, targets);
-  const walk = siblingRanksFromStepModel(
-    { model: model.stepModel(histories), trie: model.ids.trie, numUsers: 10 },
-    targets,
-  );
+  const { model, examples, tf, walk } = genRecCase(10, 3);
   for (let u = 0; u < 10; u++) {
     assert.ok(tf.logProb[u] < 0 && Math.abs(tf.logProb[u] - walk.logProb[u]) < 1e-4, `user ${u}`);
   }
