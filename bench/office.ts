@@ -192,6 +192,9 @@ export async function runCompareBench(
     ['msl', 'sasrec'],
     ['bear', 'msl'],
     ['bear', 'sft'],
+    ['sid:sft', 'sft'],
+    ['sid:msl', 'msl'],
+    ['sid:bear', 'bear'],
   ];
   const comparisons: Record<string, unknown> = {};
   for (const [a, b] of pairs) {
