@@ -16,7 +16,7 @@ export { runExperiment, loadRun, type RunOutput, type LoadedRun } from './pipeli
 export { evaluateModel, type EvalSettings, type ModelEvalResult } from './pipeline/evaluate.js';
 export { recommend, type RecommendSettings } from './pipeline/recommend.js';
 export { targetBatch } from './pipeline/batch.js';
-export { buildSidIndexFile, defaultIndexPath, type SidIndexOutput } from './pipeline/sid-index.js';
+export { buildSemanticIds, buildSidIndexFile, defaultIndexPath, type SidIndexOutput } from './pipeline/sid-index.js';
 export * as sid from './sid/index.js';
 export * as pruning from './eval/pruning.js';
 export { nextItemTask, expandPrefixes } from './pipeline/task.js';

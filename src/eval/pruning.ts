@@ -16,7 +16,7 @@
  * Everything is returned per user (for paired bootstraps) and summarised. Users are processed in chunks; every
  * decoder call runs under noGrad / tidy.
  */
-import { noGrad, tidy } from '../engine/index.js';
+import { noGrad, tidy, type Tensor } from '../engine/index.js';
 import { beamSearchDetailed } from '../decode/beam.js';
 import { exactTopK } from '../decode/exact.js';
 import { advanceModel, childScores, internalNodeCount, startModel, type StepOutput } from '../decode/common.js';
@@ -135,7 +135,7 @@ export function siblingRanksTeacherForced(
         const tb = targetBatch(model.ids, targets);
         const lp = model.forwardTrain(model.encodeHistories(histories), tb.targetIn).logSoftmax(-1);
         const zY = lp.gather(2, tb.targets.unsqueeze(-1)); // [U, L, 1]
-        logProb = zY.squeeze(-1).to('float64').maskedFill(tb.mask.eq(0), 0).sum(-1).toFloat64(); // full softmax, as the decoders' default
+        logProb = sequenceLogProbs(zY.squeeze(-1), tb.mask); // full softmax, as the decoders' default
         const better = lp.gather(2, tb.valid.tokens).gt(zY).logicalAnd(tb.valid.mask).to('int64').sum(-1); // [U, L]
         return better.maskedFill(tb.mask.eq(0), -1).toInt32();
       }),
@@ -144,6 +144,11 @@ export function siblingRanksTeacherForced(
   } finally {
     model.train(wasTraining);
   }
+}
+
+/** Per row: Σ_t token log-probs [B, L] over the real positions of `mask` [B, L], summed in float64. */
+function sequenceLogProbs(tokenLogProbs: Tensor, mask: Tensor): Float64Array {
+  return tokenLogProbs.to('float64').maskedFill(mask.eq(0), 0).sum(-1).toFloat64();
 }
 
 /**
@@ -166,8 +171,7 @@ export function itemLogProbs(
         noGrad(() => {
           const tb = targetBatch(model.ids, items.subarray(a, b));
           const logits = model.forwardTrain(model.encodeHistories(histories.slice(a, b)), tb.targetIn);
-          const z = logits.logSoftmax(-1).gather(2, tb.targets.unsqueeze(-1)).squeeze(-1);
-          return z.to('float64').maskedFill(tb.mask.eq(0), 0).sum(-1).toFloat64();
+          return sequenceLogProbs(logits.logSoftmax(-1).gather(2, tb.targets.unsqueeze(-1)).squeeze(-1), tb.mask);
         }),
       );
       out.set(lp, a);
@@ -397,7 +401,6 @@ export function pruningDiagnostics<S>(
   const rankOf = (lists: number[][]): Int32Array => Int32Array.from(lists, (l, u) => l.indexOf(targets[u]));
   const beamRank = rankOf(beamLists);
   const exactRank = rankOf(exactLists);
-
   const metrics = settings.ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]);
   const beamEval = evaluateRankings(beamLists, targets, metrics);
   const exactEval = evaluateRankings(exactLists, targets, metrics);

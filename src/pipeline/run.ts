@@ -6,9 +6,7 @@ import { manualSeed } from '../engine/index.js';
 import { saveCheckpoint, loadCheckpoint } from '../engine/checkpoint.js';
 import { datasetStats, type NextItemDataset } from '../data/index.js';
 import { buildTitleIdentifier, identifierFromJSON, type ItemIdentifier } from '../ids/index.js';
-import { buildSemanticIdentifier } from '../sid/build.js';
-import { cachedItemEmbeddings, loadSidIndex } from '../sid/cache.js';
-import { performance } from 'node:perf_hooks';
+import { loadSidIndex } from '../sid/cache.js';
 import { GenRecModel } from '../model/genrec.js';
 import { createObjective } from '../train/objectives/registry.js';
 import { train, type TrainResult } from '../train/trainer.js';
@@ -22,6 +20,7 @@ import { loadDatasetFromSpec } from './dataset.js';
 import { evaluateModel, type EvalSettings, type ModelEvalResult } from './evaluate.js';
 import { expandPrefixes, nextItemTask } from './task.js';
 import { applyThreads } from './threads.js';
+import { buildSemanticIds } from './sid-index.js';
 
 export interface RunOutput {
   dir: string;
@@ -85,11 +84,11 @@ export async function runExperiment(
   log(`model: ${cfg.preset} preset, ${model.numParameters().toLocaleString('en-US')} parameters`);
   const all = [...ds.train, ...ds.valid];
   /** Trains `model` on train + valid for `epochs` epochs, no validation (the refit, or a run without selection). */
-  const fitAll = (epochs: number, what: string): TrainResult => {
+  const fitAll = (epochs: number, what: string): { res: TrainResult; examples: number } => {
     const ex = cfg.trainOnPrefixes ? expandPrefixes(all) : all;
     const { validate: _unused, ...allTask } = nextItemTask(model, objective, [], evalSettings(cfg));
     log(`${what}: ${ex.length} examples (train + valid) for ${epochs} epochs`);
-    return train(
+    const res = train(
       allTask,
       ex,
       { ...cfg.trainer, epochs, patience: 0 },
@@ -99,12 +98,14 @@ export async function runExperiment(
         log,
       },
     );
+    return { res, examples: ex.length };
   };
   let trainRes: TrainResult;
   let examplesPerEpoch = trainEx.length; // of the phase whose history is reported
   if (!cfg.select) {
-    examplesPerEpoch = (cfg.trainOnPrefixes ? expandPrefixes(all) : all).length;
-    trainRes = fitAll(cfg.trainer.epochs, 'train (no selection: select = false)');
+    const fit = fitAll(cfg.trainer.epochs, 'train (no selection: select = false)');
+    trainRes = fit.res;
+    examplesPerEpoch = fit.examples;
   } else {
     const validSet = cfg.eval.validUsers > 0 ? ds.valid.slice(-cfg.eval.validUsers) : ds.valid;
     const task = nextItemTask(model, objective, validSet, evalSettings(cfg));
@@ -189,18 +190,12 @@ export function buildIdentifier(cfg: RunConfig, ds: NextItemDataset, log: Log): 
     log(`ids: semantic IDs from index ${cfg.sidIndex} (${ids.numItems} items, max code length ${ids.maxCodeLength})`);
     return ids;
   }
-  const t0 = performance.now();
-  const emb = cachedItemEmbeddings(ds.items, ds.train, cfg.embeddings, {
-    cacheDir: cfg.cacheDir,
-    datasetFingerprint: ds.fingerprint,
-    log,
-  });
-  const ids = buildSemanticIdentifier(ds.items, emb, cfg.sid);
+  const { ids, emb, seconds } = buildSemanticIds(cfg, ds, log);
   const s = ids.stats;
   if (s) {
     log(
       `ids: semantic IDs (${s.quantizer}, L=${s.levels}, K=${s.codebookSize}) from ${emb.source} embeddings ${emb.fingerprint}${emb.cached ? ' (cached)' : ''} ` +
-        `in ${((performance.now() - t0) / 1000).toFixed(1)}s; utilisation per level ${s.utilisation.map((u) => u.toFixed(2)).join('/')}, ` +
+        `in ${seconds.toFixed(1)}s; utilisation per level ${s.utilisation.map((u) => u.toFixed(2)).join('/')}, ` +
         `collision rate ${(100 * s.collisionRateBefore).toFixed(1)}% → ${(100 * s.collisionRateAfter).toFixed(1)}% ` +
         `(${s.collidingItems} items disambiguated), reconstruction ${s.reconstructionRelative.toFixed(3)}`,
     );

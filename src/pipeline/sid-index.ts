@@ -6,6 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { buildSemanticIdentifier } from '../sid/build.js';
 import { cachedItemEmbeddings, saveSidIndex, type SidIndexFile } from '../sid/cache.js';
 import type { SemanticIdentifier } from '../sid/identifier.js';
+import type { ItemEmbeddings } from '../sid/embeddings.js';
+import type { NextItemDataset } from '../data/index.js';
 import { codeVersion } from '../util/version.js';
 import type { RunConfig } from './config.js';
 import { loadDatasetFromSpec } from './dataset.js';
@@ -26,19 +28,28 @@ export function defaultIndexPath(dataset: string, cfg: RunConfig): string {
   return join('runs', 'index', `${dataset}-sid-${h}.json`);
 }
 
+/** Semantic IDs of `ds` from the config's `embeddings` (through the cache in `cacheDir`) and `sid` sections. */
+export function buildSemanticIds(
+  cfg: RunConfig,
+  ds: NextItemDataset,
+  log?: (l: string) => void,
+): { ids: SemanticIdentifier; emb: ItemEmbeddings & { cached: boolean }; seconds: number } {
+  const t0 = performance.now();
+  const emb = cachedItemEmbeddings(ds.items, ds.train, cfg.embeddings, {
+    cacheDir: cfg.cacheDir,
+    datasetFingerprint: ds.fingerprint,
+    log,
+  });
+  const ids = buildSemanticIdentifier(ds.items, emb, cfg.sid);
+  return { ids, emb, seconds: (performance.now() - t0) / 1000 };
+}
+
 export function buildSidIndexFile(
   cfg: RunConfig,
   opts: { out?: string; log?: (l: string) => void } = {},
 ): SidIndexOutput {
   const ds = loadDatasetFromSpec(cfg.dataset);
-  const t0 = performance.now();
-  const emb = cachedItemEmbeddings(ds.items, ds.train, cfg.embeddings, {
-    cacheDir: cfg.cacheDir,
-    datasetFingerprint: ds.fingerprint,
-    log: opts.log,
-  });
-  const ids = buildSemanticIdentifier(ds.items, emb, cfg.sid);
-  const seconds = (performance.now() - t0) / 1000;
+  const { ids, emb, seconds } = buildSemanticIds(cfg, ds, opts.log);
   const index: SidIndexFile = {
     format: 'genrec-sid-index',
     version: 1,

@@ -105,23 +105,17 @@ export function buildSemanticIdentifier(
     buildMs: 0,
     ...(losses ? { losses } : {}),
   };
-  const probe = new SemanticIdentifier({
+  const parts = {
     sizes,
     numDisambiguators: resolved.numDisambiguators,
     codes,
     extra: resolved.extra,
     titles,
     config: cfg,
-  });
+  };
+  // the identifier freezes a copy of its stats, so the final codes are measured on a probe built without them
+  const probe = new SemanticIdentifier(parts);
   stats.collisionRateAfter = collisionRate(Array.from({ length: n }, (_, i) => probe.code(i)));
   stats.buildMs = performance.now() - t0;
-  return new SemanticIdentifier({
-    sizes,
-    numDisambiguators: resolved.numDisambiguators,
-    codes,
-    extra: resolved.extra,
-    titles,
-    config: cfg,
-    stats,
-  });
+  return new SemanticIdentifier({ ...parts, stats });
 }
