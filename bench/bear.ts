@@ -1,7 +1,7 @@
 // npm run bench -- bear [--sets amazon-office,amazon-book,amazon-toy] [--dataDir ../shared/data] [--seeds 3]
 //                       [--paperSample true] [--methods sft,msl,bear (sid:<objective> = semantic IDs)] [--reuse true] [--diagnose true]
 //                       [--pruneUsers 0] [--beamSim false] [--beamSimUsers 2000] [--beamSimSets amazon-toy,amazon-book]
-//                       [--embedded false] [--users 0]
+//                       [--embedded false] [--users 0] [--tag '']
 //                       [--<run config key> value ...]
 // BEAR's main comparison (Table 2 / Figures 3, 4, 6) on genrec: per data set, SFT, MSL and BEAR trained with the same
 // preset over the seeds, then on test: NDCG@5/10, HR@5/10 of beam search, PR@5/10 (targets in the exact top-K that
@@ -19,6 +19,8 @@
 // (users in sorted order, all their rows) and reports the runtime ratio beam-sim / SFT per epoch.
 // --users N keeps only N users of every main set (0 = all; smoke runs), --pruneUsers N computes the diagnostics on
 // the first N test rows only (0 = all). --embedded true replaces --sets by the embedded office-mini set (smoke runs).
+// --tag T appends '-T' to every run directory, so that a variant protocol (e.g. --trainOnPrefixes true) keeps its own
+// runs instead of replacing the shared ones.
 // The last line is one JSON object keyed by data set, then method.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -48,6 +50,7 @@ const OWN = new Set([
   'reuse',
   'diagnose',
   'beamSimSets',
+  'tag',
 ]);
 const COLS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10', 'pr@5', 'pr@10', 'nec@10', 'exact ndcg@10', 'train s/ep'];
 
@@ -137,6 +140,7 @@ function runConfig(
   seed: number,
   flags: Record<string, string>,
   threads: number,
+  tag: string,
   extra: object = {},
 ): RunConfig {
   // 'msl' = title identifiers, 'sid:msl' = semantic IDs (same run directories as `bench office|sid`)
@@ -149,7 +153,7 @@ function runConfig(
         objective,
         seed,
         threads,
-        out: join('runs', 'bench', `${set}-${method.replace(':', '-')}-s${seed}`),
+        out: join('runs', 'bench', `${set}-${method.replace(':', '-')}-s${seed}${tag ? `-${tag}` : ''}`),
       },
       source: 'bench bear',
     },
@@ -168,14 +172,15 @@ async function methodRuns(
   flags: Record<string, string>,
   threads: number,
   reuse: boolean,
+  tag: string,
 ): Promise<StoredRun[]> {
   const out: StoredRun[] = [];
   for (const seed of seeds) {
-    const selecting = runConfig(spec, set, method, seed, flags, threads);
+    const selecting = runConfig(spec, set, method, seed, flags, threads, tag);
     let r: StoredRun;
     if (seed === 0) r = await trainOrReuse(selecting, ds, { reuse, log });
     else {
-      const fixed = runConfig(spec, set, method, seed, flags, threads, {
+      const fixed = runConfig(spec, set, method, seed, flags, threads, tag, {
         select: false,
         trainer: { epochs: out[0].bestEpoch },
       });
@@ -271,6 +276,8 @@ export async function runBearBench(args: Map<string, string>): Promise<Record<st
   const paperSample = bool(args, 'paperSample', true);
   const reuse = bool(args, 'reuse', true);
   const doDiagnose = bool(args, 'diagnose', true);
+  const tag = flag(args, 'tag', '');
+  if (!/^[A-Za-z0-9_.-]*$/.test(tag)) throw new Error(`bench bear: --tag must be letters, digits, '.', '_' or '-', got '${tag}'`);
   const flags: Record<string, string> = {};
   for (const [k, v] of args) if (!OWN.has(k)) flags[k] = v;
   const threads = applyThreads(Number(flags.threads ?? 0));
@@ -280,7 +287,7 @@ export async function runBearBench(args: Map<string, string>): Promise<Record<st
   const compare = async (set: string, ds: NextItemDataset, spec: string, ms: string[], title: string) => {
     const runs: Record<string, MethodRun[]> = {};
     for (const m of ms) {
-      const stored = await methodRuns(ds, spec, set, m, seeds, flags, threads, reuse);
+      const stored = await methodRuns(ds, spec, set, m, seeds, flags, threads, reuse, tag);
       runs[m] = stored.map((r) => toMethodRun(r, doDiagnose ? diagnose(r, ds, pruneUsers) : null));
     }
     const summary: Record<string, Summary> = {};

@@ -349,10 +349,12 @@ test('greedy decoding equals the brute-force greedy path', () => {
   }
 });
 
-test('exact top-K equals brute force for every K and batching, with and without model.concat', () => {
+test('exact top-K equals brute force for every K and batching, with and without model.concat, compaction and eviction', () => {
   const r = rng(15);
   let callsPlain = 0;
   let callsConcat = 0;
+  let compactions = 0;
+  let evictions = 0;
   for (let cas = 0; cas < 60; cas++) {
     const { codes, trie, vocab } = randomTrie(r);
     const U = randInt(r, 1, 5);
@@ -367,17 +369,27 @@ test('exact top-K equals brute force for every K and batching, with and without 
         { maxRowsPerRound: 7, maxPopsPerUser: 3 },
       ][randInt(r, 0, 2)];
       const results = [];
-      for (const model of [new FakeModel(vocab, seeds, peak), new FakeConcatModel(vocab, seeds, peak)]) {
+      const variants = [
+        { model: new FakeModel(vocab, seeds, peak), maxStateRows: 1e9 },
+        { model: new FakeConcatModel(vocab, seeds, peak), maxStateRows: 1e9 },
+        // state limits that force compaction / eviction after (nearly) every round
+        { model: new FakeConcatModel(vocab, seeds, peak), maxStateRows: randInt(r, 1, 6) },
+        { model: new FakeModel(vocab, seeds, peak), maxStateRows: 1 },
+      ];
+      for (const { model, maxStateRows } of variants) {
         const before = liveTensors();
-        const res = exactTopK({ model, trie, numUsers: U }, { topK: K, ...batching });
+        const res = exactTopK({ model, trie, numUsers: U }, { topK: K, ...batching, maxStateRows });
+        if (maxStateRows === 1e9) assert.equal(res.compactions + res.evictions + res.recomputedRows, 0);
+        compactions += res.compactions;
+        evictions += res.evictions;
         assert.equal(liveTensors(), before, 'no tensor leaks');
         assert.equal(model.liveStates, 0, 'every segment (and concatenated state) disposed');
         assert.equal(res.internalNodes, internal.size);
         assert.equal(model.starts + model.advances, res.modelCalls);
         assert.equal(
           model.rows,
-          res.expansions.reduce((a, b) => a + b, 0),
-          'model rows = expansions',
+          res.expansions.reduce((a, b) => a + b, 0) + res.recomputedRows,
+          'model rows = expansions + recomputed rows',
         );
         for (let u = 0; u < U; u++) {
           const msg = `case ${cas} K=${K} user ${u}`;
@@ -389,11 +401,42 @@ test('exact top-K equals brute force for every K and batching, with and without 
       }
       assert.deepEqual(results[0].hypotheses, results[1].hypotheses);
       assert.deepEqual(results[0].expansions, results[1].expansions, 'same search, different batching of calls');
+      for (const i of [2, 3]) {
+        assert.deepEqual(results[i].hypotheses, results[1].hypotheses, 'compaction / eviction keep the result');
+        assert.deepEqual(results[i].expansions, results[1].expansions, 'compaction / eviction keep the search');
+      }
       callsPlain += results[0].modelCalls;
       callsConcat += results[1].modelCalls;
     }
   }
   assert.ok(callsConcat < 0.8 * callsPlain, `concat saves model calls (${callsConcat} vs ${callsPlain})`);
+  assert.ok(compactions > 50 && evictions > 50, `compaction (${compactions}) and eviction (${evictions}) ran`);
+});
+
+test('exact top-K: a state limit bounds live model state on a long search, same result', () => {
+  const r = rng(18);
+  const { codes, trie, vocab } = randomTrie(r, { minItems: 400, maxItems: 400, maxLen: 8 });
+  const U = 8;
+  const seeds = userSeeds(r, U);
+  const run = (maxStateRows: number | undefined) => {
+    const model = new FakeConcatModel(vocab, seeds, 1); // flat model: long searches, big frontiers
+    const res = exactTopK({ model, trie, numUsers: U }, { topK: 10, maxRowsPerRound: 16, maxPopsPerUser: 2, maxStateRows });
+    assert.equal(model.liveStates, 0);
+    return { res, model };
+  };
+  const loose = run(1e9);
+  const tight = run(32);
+  assert.equal(loose.res.compactions + loose.res.evictions, 0);
+  assert.ok(tight.res.compactions > 0 && tight.res.evictions > 0);
+  assert.ok(tight.res.recomputedRows > 0);
+  assert.deepEqual(tight.res.hypotheses, loose.res.hypotheses);
+  assert.deepEqual(tight.res.expansions, loose.res.expansions);
+  for (let u = 0; u < U; u++)
+    assertMatchesRanking(tight.res.hypotheses[u], itemScores(tight.model, u, codes), 10, `user ${u}`);
+  assert.ok(
+    tight.res.peakStateRows <= 32 + 16 + 16 && tight.res.peakStateRows < 0.5 * loose.res.peakStateRows,
+    `peak state rows ${tight.res.peakStateRows} vs ${loose.res.peakStateRows} without compaction`,
+  );
 });
 
 test('exact top-K with per-user floors equals brute force over the items above each floor', () => {
@@ -480,6 +523,10 @@ test('decoders reject bad settings and bad model outputs, without leaking', () =
     /targets\[1\]/,
   );
   assert.throws(() => exactTopK(input, { topK: 1, maxRowsPerRound: 0, maxPopsPerUser: 1 }), /'maxRowsPerRound'/);
+  assert.throws(
+    () => exactTopK(input, { topK: 1, maxRowsPerRound: 1, maxPopsPerUser: 1, maxStateRows: 0 }),
+    /'maxStateRows'/,
+  );
   assert.throws(() => greedyDecode({ model, trie, numUsers: -1 }), /'numUsers'/);
   assert.equal(beamSearch({ model, trie, numUsers: 0 }, { beamWidth: 2, topK: 1, lengthPenalty: 0 }).length, 0);
 

@@ -25,6 +25,16 @@
  * while some frontier entry still refers to it (reference count) and disposed as soon as none does,
  * including when a user finishes and drops its frontier.
  *
+ * Memory. Every frontier prefix keeps its parent's state row (a KV cache) alive, and a flat model's frontier holds
+ * thousands of prefixes per user that are never expanded, so live state would grow without bound (measured: 20 toy
+ * users, 10k expansions each, 188k live rows, 5.4 GB). Whenever the rows of all live segments exceed `maxStateRows`:
+ * (1) with `concat`, every segment whose frontier uses at most half of its rows is compacted (the used rows are
+ * gathered into a new, smaller state and the frontier entries renumbered); (2) if that is not enough, the segments
+ * whose best frontier prefix scores lowest are evicted until half the limit is left: their frontier entries forget
+ * the parent state, and when one of them is popped, its state is recomputed from the users' root state along the
+ * prefix's tokens (batched by prefix length; `recomputedRows` counts the extra rows). The root state (one row per
+ * user) is never evicted. Neither step changes which prefixes are expanded, so the result is the same.
+ *
  * Cost report: `expansions[u]` counts the model rows evaluated for user u (its root at `start`, plus
  * one per expanded prefix); scoring every item exhaustively needs `internalNodes` rows per user (every
  * trie node that has children), which bounds `expansions[u]` since each prefix is expanded at most once.
@@ -55,6 +65,11 @@ export interface ExactSettings {
    * fewer expansions when the floor is high; +Infinity skips a user (only its root row is computed).
    */
   thresholds?: Float64Array;
+  /**
+   * Live state rows (summed over segments) above which segments are compacted (needs `model.concat`; see module
+   * comment). Default 4 × maxRowsPerRound. ≥ 1.
+   */
+  maxStateRows?: number;
 }
 
 export interface ExactResult {
@@ -69,14 +84,26 @@ export interface ExactResult {
   /** Rounds run and model calls made (start + advances). */
   rounds: number;
   modelCalls: number;
+  /** Most state rows alive at once (summed over segments), and how many compaction passes ran. */
+  peakStateRows: number;
+  compactions: number;
+  /** Segments evicted, and model rows spent recomputing evicted states (not counted in `expansions`). */
+  evictions: number;
+  recomputedRows: number;
 }
 
 const WHERE = 'exactTopK';
+/** Frontier entry kinds in FrontierHeap.seg besides a segment index: a finished item, and an evicted parent state. */
+const LEAF = -1;
+const EVICTED = -2;
+/** The segment of the users' root state (from `start`). */
+const ROOT = 0;
 
 export function checkExactSettings(s: ExactSettings): void {
   checkInt(WHERE, 'topK', s.topK, 1);
   checkInt(WHERE, 'maxRowsPerRound', s.maxRowsPerRound, 1);
   checkInt(WHERE, 'maxPopsPerUser', s.maxPopsPerUser, 1);
+  if (s.maxStateRows !== undefined) checkInt(WHERE, 'maxStateRows', s.maxStateRows, 1);
 }
 
 function checkThresholds(t: Float64Array | undefined, users: number): void {
@@ -148,7 +175,10 @@ class FrontierHeap {
 
 interface Segment<S> {
   state: S;
+  /** Frontier entries that refer to a row of this segment. */
   refs: number;
+  /** Rows of `state`. */
+  rows: number;
 }
 
 /** Exact top-K items per user by best-first search (see module comment). */
@@ -166,22 +196,123 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
   const segments: (Segment<S> | null)[] = [];
   let rounds = 0;
   let modelCalls = 0;
+  const maxStateRows = settings.maxStateRows ?? 4 * settings.maxRowsPerRound;
+  let liveRows = 0;
+  let peakStateRows = 0;
+  let compactions = 0;
+  let evictions = 0;
+  let recomputedRows = 0;
+
+  const addSegment = (state: S, rows: number, refs: number): number => {
+    segments.push({ state, refs, rows });
+    liveRows += rows;
+    peakStateRows = Math.max(peakStateRows, liveRows);
+    return segments.length - 1;
+  };
+  const disposeSegment = (g: number, sg: Segment<S>): void => {
+    segments[g] = null;
+    liveRows -= sg.rows;
+    model.dispose(sg.state);
+  };
 
   const release = (g: number, count: number): void => {
     const sg = segments[g];
     if (sg === null) throw new Error(`${WHERE}: internal error: segment ${g} released twice`);
     sg.refs -= count;
-    if (sg.refs <= 0) {
-      segments[g] = null;
-      model.dispose(sg.state);
+    if (sg.refs <= 0) disposeSegment(g, sg);
+  };
+
+  /** Rows of each segment used by the frontier (old row → new row, in first-use order) and its best entry's score. */
+  const frontierUse = (): Map<number, { rows: Map<number, number>; best: number }> => {
+    const used = new Map<number, { rows: Map<number, number>; best: number }>();
+    for (const h of heaps) {
+      for (let i = 0; i < h.size; i++) {
+        const g = h.seg[i];
+        if (g < 0) continue;
+        let m = used.get(g);
+        if (m === undefined) used.set(g, (m = { rows: new Map(), best: -Infinity }));
+        if (!m.rows.has(h.row[i])) m.rows.set(h.row[i], m.rows.size);
+        m.best = Math.max(m.best, h.score[i]);
+      }
+    }
+    return used;
+  };
+
+  /** Renumbers frontier entries: moved segments to (new segment, new row), evicted ones to EVICTED. */
+  const remap = (moved: Map<number, { to: number; rows: Map<number, number> }>, evicted: Set<number>): void => {
+    for (const h of heaps) {
+      for (let i = 0; i < h.size; i++) {
+        const g = h.seg[i];
+        if (g < 0) continue;
+        if (evicted.has(g)) {
+          h.seg[i] = EVICTED;
+          h.row[i] = -1;
+          continue;
+        }
+        const mv = moved.get(g);
+        if (mv === undefined) continue;
+        h.seg[i] = mv.to;
+        h.row[i] = mv.rows.get(h.row[i])!;
+      }
+    }
+  };
+
+  /** Bounds live state (see module comment): compaction with `concat`, then eviction of the least promising segments. */
+  const reclaim = (): void => {
+    if (useConcat) {
+      const moved = new Map<number, { to: number; rows: Map<number, number> }>();
+      for (const [g, m] of frontierUse()) {
+        const sg = segments[g];
+        if (sg === null) throw new Error(`${WHERE}: internal error: frontier refers to disposed segment ${g}`);
+        if (g === ROOT || 2 * m.rows.size > sg.rows) continue;
+        const state = concatModel(model, [{ state: sg.state, rows: Int32Array.from(m.rows.keys()) }]);
+        const to = addSegment(state, m.rows.size, sg.refs);
+        disposeSegment(g, sg);
+        moved.set(g, { to, rows: m.rows });
+      }
+      remap(moved, new Set());
+      compactions++;
+    }
+    if (liveRows > maxStateRows) {
+      const byScore = [...frontierUse()].filter(([g]) => g !== ROOT).sort((a, b) => a[1].best - b[1].best);
+      const evicted = new Set<number>();
+      for (const [g] of byScore) {
+        if (liveRows <= maxStateRows / 2) break;
+        disposeSegment(g, segments[g]!);
+        evicted.add(g);
+      }
+      remap(new Map(), evicted);
+      evictions += evicted.size;
+    }
+  };
+
+  /**
+   * Recomputes the states of evicted prefixes `nodes` (all of one depth D) from the users' root rows along their tokens,
+   * and returns the last step's output: D − 1 extra advances, then the expansion itself.
+   */
+  const recompute = (users: Int32Array, nodes: Int32Array): StepOutput<S> => {
+    const n = nodes.length;
+    const D = trie.depth[nodes[0]];
+    const paths = Array.from(nodes, (v) => trie.spell(v));
+    const iota = Int32Array.from({ length: n }, (_, i) => i);
+    let state = segments[ROOT]!.state;
+    let rows: Int32Array = users;
+    for (let t = 0; ; t++) {
+      const out = advanceModel(model, state, rows, Int32Array.from(paths, (p) => p[t]));
+      modelCalls++;
+      if (t > 0) model.dispose(state);
+      if (t === D - 1) return out;
+      out.logProbs.dispose();
+      recomputedRows += n;
+      state = out.state;
+      rows = iota;
     }
   };
 
   /** Pushes the children of expanded prefixes (rows of `out`), creating segment `g` for their state. */
-  const expand = (out: StepOutput<S>, users: Int32Array, nodes: Int32Array, base: Float64Array): void => {
-    const g = segments.length;
-    segments.push({ state: out.state, refs: 0 });
+  const expand = (out: StepOutput<S>, users: Int32Array, nodes: Int32Array, base: Float64Array, pin = false): void => {
     const n = nodes.length;
+    const g = addSegment(out.state, n, 0);
     const ch = trie.batchChildren(nodes);
     const C = ch.width;
     const lp = out.logProbs;
@@ -208,7 +339,7 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
           );
         }
         if (trie.leafItem[child] >= 0) {
-          h.push(s, child, -1, -1);
+          h.push(s, child, LEAF, -1);
         } else {
           h.push(s, child, g, r);
           refs++;
@@ -216,8 +347,8 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
       }
     }
     const sg = segments[g]!;
-    sg.refs = refs;
-    if (refs === 0) release(g, 0);
+    sg.refs = refs + (pin ? 1 : 0); // a pinned segment outlives its frontier references
+    if (sg.refs === 0) release(g, 0);
   };
 
   if (U > 0) {
@@ -232,6 +363,7 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
           Int32Array.from({ length: U }, (_, u) => u),
           new Int32Array(U),
           new Float64Array(U),
+          true, // the root state (segment ROOT, row u = user u) stays: evicted prefixes are recomputed from it
         );
         let rr = 0; // round-robin start
         while (nActive > 0) {
@@ -240,7 +372,7 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
           for (let u = 0; u < U; u++) {
             if (!active[u]) continue;
             const h = heaps[u];
-            while (h.size > 0 && found[u].length < K && h.seg[0] === -1) {
+            while (h.size > 0 && found[u].length < K && h.seg[0] === LEAF) {
               found[u].push({ item: trie.leafItem[h.node[0]], logProb: h.score[0] });
               h.pop();
             }
@@ -264,7 +396,7 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
               const u = (rr + i) % U;
               if (!active[u] || blocked[u]) continue;
               const h = heaps[u];
-              if (h.size === 0 || h.seg[0] === -1) {
+              if (h.size === 0 || h.seg[0] === LEAF) {
                 blocked[u] = 1;
                 continue;
               }
@@ -279,8 +411,10 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
             if (!any) break;
           }
           rr = (rr + 1) % U;
-          // 3. Expand: one advance per prefix length (with model.concat) or per parent segment.
-          const key = useConcat ? (i: number): number => trie.depth[pNode[i]] : (i: number): number => pSeg[i];
+          // 3. Expand: one advance per prefix length (with model.concat) or per parent segment; prefixes whose parent
+          //    state was evicted are recomputed, grouped by length (negative keys).
+          const stored = useConcat ? (i: number): number => trie.depth[pNode[i]] : (i: number): number => pSeg[i];
+          const key = (i: number): number => (pSeg[i] === EVICTED ? -1 - trie.depth[pNode[i]] : stored(i));
           const order = Array.from({ length: pUser.length }, (_, i) => i).sort(
             (a, b) => key(a) - key(b) || pSeg[a] - pSeg[b],
           );
@@ -290,6 +424,12 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
             const idx = order.slice(lo, hi);
             lo = hi;
             const nodes = Int32Array.from(idx, (i) => pNode[i]);
+            const users = Int32Array.from(idx, (i) => pUser[i]);
+            const base = Float64Array.from(idx, (i) => pScore[i]);
+            if (pSeg[idx[0]] === EVICTED) {
+              expand(recompute(users, nodes), users, nodes, base);
+              continue;
+            }
             const tokens = Int32Array.from(nodes, (v) => trie.inToken[v]);
             // runs of the same parent segment (idx is sorted by segment within the group)
             const parts: { seg: number; rows: Int32Array }[] = [];
@@ -325,21 +465,14 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
             }
             modelCalls++;
             for (const p of parts) release(p.seg, p.rows.length);
-            expand(
-              out,
-              Int32Array.from(idx, (i) => pUser[i]),
-              nodes,
-              Float64Array.from(idx, (i) => pScore[i]),
-            );
+            expand(out, users, nodes, base);
           }
+          if (liveRows > maxStateRows) reclaim();
         }
       } finally {
         for (let g = 0; g < segments.length; g++) {
           const sg = segments[g];
-          if (sg !== null) {
-            segments[g] = null;
-            model.dispose(sg.state);
-          }
+          if (sg !== null) disposeSegment(g, sg);
         }
       }
     });
@@ -361,5 +494,9 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
     numNodes: trie.numNodes,
     rounds,
     modelCalls,
+    peakStateRows,
+    compactions,
+    evictions,
+    recomputedRows,
   };
 }
