@@ -277,7 +277,8 @@ export async function runBearBench(args: Map<string, string>): Promise<Record<st
   const reuse = bool(args, 'reuse', true);
   const doDiagnose = bool(args, 'diagnose', true);
   const tag = flag(args, 'tag', '');
-  if (!/^[A-Za-z0-9_.-]*$/.test(tag)) throw new Error(`bench bear: --tag must be letters, digits, '.', '_' or '-', got '${tag}'`);
+  if (!/^[A-Za-z0-9_.-]*$/.test(tag))
+    throw new Error(`bench bear: --tag must be letters, digits, '.', '_' or '-', got '${tag}'`);
   const flags: Record<string, string> = {};
   for (const [k, v] of args) if (!OWN.has(k)) flags[k] = v;
   const threads = applyThreads(Number(flags.threads ?? 0));

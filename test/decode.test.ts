@@ -420,7 +420,10 @@ test('exact top-K: a state limit bounds live model state on a long search, same 
   const seeds = userSeeds(r, U);
   const run = (maxStateRows: number | undefined) => {
     const model = new FakeConcatModel(vocab, seeds, 1); // flat model: long searches, big frontiers
-    const res = exactTopK({ model, trie, numUsers: U }, { topK: 10, maxRowsPerRound: 16, maxPopsPerUser: 2, maxStateRows });
+    const res = exactTopK(
+      { model, trie, numUsers: U },
+      { topK: 10, maxRowsPerRound: 16, maxPopsPerUser: 2, maxStateRows },
+    );
     assert.equal(model.liveStates, 0);
     return { res, model };
   };

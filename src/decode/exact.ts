@@ -298,7 +298,12 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
     let state = segments[ROOT]!.state;
     let rows: Int32Array = users;
     for (let t = 0; ; t++) {
-      const out = advanceModel(model, state, rows, Int32Array.from(paths, (p) => p[t]));
+      const out = advanceModel(
+        model,
+        state,
+        rows,
+        Int32Array.from(paths, (p) => p[t]),
+      );
       modelCalls++;
       if (t > 0) model.dispose(state);
       if (t === D - 1) return out;
