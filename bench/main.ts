@@ -4,6 +4,7 @@ import { runOfficeBench, runSidBench } from './office.js';
 import { runSasrecBench } from './sasrec.js';
 import { runObjectivesBench } from './objectives.js';
 import { runBearBench } from './bear.js';
+import { runExactBench } from './exact.js';
 
 type Bench = (args: Map<string, string>) => Record<string, unknown> | Promise<Record<string, unknown>>;
 const benches: Record<string, Bench> = {
@@ -13,6 +14,7 @@ const benches: Record<string, Bench> = {
   sasrec: runSasrecBench,
   objectives: runObjectivesBench,
   bear: runBearBench,
+  exact: runExactBench,
 };
 
 function parseArgs(argv: string[]): Map<string, string> {

@@ -1,0 +1,79 @@
+// npm run bench -- exact --run DIR [--users 20] [--limits 16384,0] [--split test] [--threads N]
+// Exact top-K search (K = 10, no floors: the diagnostics' 'full' mode, the heaviest case) on the first --users rows
+// of a trained run's split, once per live-state limit (`maxStateRows`; 0 = unlimited), smallest limit first so that
+// the process's peak RSS after each run is that run's peak. Reports model rows expanded, recomputed rows, peak live
+// state rows, compactions / evictions, seconds, peak RSS, and whether every limit returns the same items (and
+// log-probs to 1e-4) as the first. Last line is JSON.
+import { noGrad, tidy } from '../src/engine/index.js';
+import { exactTopK } from '../src/decode/exact.js';
+import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
+import { loadRun } from '../src/pipeline/run.js';
+import { applyThreads } from '../src/pipeline/threads.js';
+import { formatConsoleTable, type Row } from '../src/report/table.js';
+import { peakRssMb } from './timing.js';
+
+export function runExactBench(args: Map<string, string>): Record<string, unknown> {
+  const dir = args.get('run');
+  if (!dir) throw new Error('bench exact: --run DIR is required (a trained run directory)');
+  const users = Number(args.get('users') ?? 20);
+  if (!Number.isInteger(users) || users < 1) throw new Error('bench exact: --users must be a positive integer');
+  const limits = (args.get('limits') ?? '16384,0').split(',').map((s) => {
+    const v = Number(s);
+    if (!Number.isInteger(v) || v < 0) throw new Error(`bench exact: --limits entry '${s}' is not an integer ≥ 0`);
+    return v === 0 ? Number.MAX_SAFE_INTEGER : v;
+  });
+  limits.sort((a, b) => a - b);
+  const split = args.get('split') ?? 'test';
+  if (split !== 'test' && split !== 'valid') throw new Error(`bench exact: --split must be test or valid`);
+  applyThreads(Number(args.get('threads') ?? 0));
+  const run = loadRun(dir);
+  const ds = loadDatasetFromSpec(run.config.dataset);
+  const rows = ds[split].slice(0, users);
+  const model = run.model;
+  const rowsOut: Row[] = [];
+  const out: Record<string, unknown>[] = [];
+  let reference: string | null = null;
+  for (const maxStateRows of limits) {
+    const t0 = Date.now();
+    const res = tidy(() =>
+      noGrad(() =>
+        exactTopK(
+          { model: model.stepModel(rows.map((e) => e.history)), trie: model.ids.trie, numUsers: rows.length },
+          { topK: 10, maxRowsPerRound: 4096, maxPopsPerUser: 32, maxStateRows },
+        ),
+      ),
+    );
+    const seconds = (Date.now() - t0) / 1000;
+    const sig = JSON.stringify(res.hypotheses.map((hs) => hs.map((h) => [h.item, Math.round(h.logProb * 1e4)])));
+    reference ??= sig;
+    const expanded = res.expansions.reduce((a, b) => a + b, 0);
+    const r = {
+      limit: maxStateRows === Number.MAX_SAFE_INTEGER ? 'none' : maxStateRows,
+      'rows/user': expanded / rows.length,
+      'recomputed/user': res.recomputedRows / rows.length,
+      'peak state rows': res.peakStateRows,
+      compactions: res.compactions,
+      evictions: res.evictions,
+      seconds,
+      'peak RSS MB': peakRssMb(),
+      'same result': sig === reference ? 'yes' : 'NO',
+    };
+    rowsOut.push(r);
+    out.push(r);
+  }
+  console.log(`\n${dir}: exact top-10 on the first ${rows.length} ${split} rows`);
+  console.log(
+    formatConsoleTable(rowsOut, [
+      { key: 'limit' },
+      { key: 'rows/user', decimals: 0 },
+      { key: 'recomputed/user', decimals: 0 },
+      { key: 'peak state rows' },
+      { key: 'compactions' },
+      { key: 'evictions' },
+      { key: 'seconds', decimals: 1 },
+      { key: 'peak RSS MB', decimals: 0 },
+      { key: 'same result' },
+    ]),
+  );
+  return { run: dir, split, users: rows.length, results: out };
+}
