@@ -5,6 +5,7 @@ import { runSasrecBench } from './sasrec.js';
 import { runObjectivesBench } from './objectives.js';
 import { runBearBench } from './bear.js';
 import { runExactBench } from './exact.js';
+import { runScoringBench } from './scoring.js';
 
 type Bench = (args: Map<string, string>) => Record<string, unknown> | Promise<Record<string, unknown>>;
 const benches: Record<string, Bench> = {
@@ -15,6 +16,7 @@ const benches: Record<string, Bench> = {
   objectives: runObjectivesBench,
   bear: runBearBench,
   exact: runExactBench,
+  scoring: runScoringBench,
 };
 
 function parseArgs(argv: string[]): Map<string, string> {
