@@ -29,11 +29,11 @@
  * thousands of prefixes per user that are never expanded, so live state would grow without bound (measured: 20 toy
  * users, 10k expansions each, 188k live rows, 5.4 GB). Whenever the rows of all live segments exceed `maxStateRows`:
  * (1) with `concat`, every segment whose frontier uses at most half of its rows is compacted (the used rows are
- * gathered into a new, smaller state and the frontier entries renumbered); (2) if that is not enough, the segments
- * whose best frontier prefix scores lowest are evicted until half the limit is left: their frontier entries forget
- * the parent state, and when one of them is popped, its state is recomputed from the users' root state along the
- * prefix's tokens (batched by prefix length; `recomputedRows` counts the extra rows). The root state (one row per
- * user) is never evicted. Neither step changes which prefixes are expanded, so the result is the same.
+ * gathered into a new, smaller state and the frontier entries renumbered); (2) if the compacted total would still
+ * exceed the limit, the segments whose best frontier prefix scores lowest are evicted (instead of compacted) until
+ * half the limit is left: their frontier entries forget the parent state, and when one of them is popped, its state
+ * is recomputed from the users' root state along the prefix's tokens (batched by prefix length; `recomputedRows`
+ * counts the extra rows). The root state (one row per user) is never evicted. Neither step changes which prefixes are expanded, so the result is the same.
  *
  * Cost report: `expansions[u]` counts the model rows evaluated for user u (its root at `start`, plus
  * one per expanded prefix); scoring every item exhaustively needs `internalNodes` rows per user (every
@@ -230,7 +230,11 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
         const g = h.seg[i];
         if (g < 0) continue;
         let m = used.get(g);
-        if (m === undefined) used.set(g, (m = { rows: new Map(), best: -Infinity }));
+        if (m === undefined) {
+          if (segments[g] === null)
+            throw new Error(`${WHERE}: internal error: frontier refers to disposed segment ${g}`);
+          used.set(g, (m = { rows: new Map(), best: -Infinity }));
+        }
         if (!m.rows.has(h.row[i])) m.rows.set(h.row[i], m.rows.size);
         m.best = Math.max(m.best, h.score[i]);
       }
@@ -257,33 +261,37 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
     }
   };
 
-  /** Bounds live state (see module comment): compaction with `concat`, then eviction of the least promising segments. */
+  /**
+   * Bounds live state (see module comment) with one scan of the frontier: a segment that compaction would shrink counts
+   * at its compacted size; if that still exceeds the limit, the least promising segments are evicted (none is compacted
+   * first only to be evicted); then the kept ones are compacted (with `concat`) and the frontier renumbered once.
+   */
   const reclaim = (): void => {
-    if (useConcat) {
-      const moved = new Map<number, { to: number; rows: Map<number, number> }>();
-      for (const [g, m] of frontierUse()) {
-        const sg = segments[g];
-        if (sg === null) throw new Error(`${WHERE}: internal error: frontier refers to disposed segment ${g}`);
-        if (g === ROOT || 2 * m.rows.size > sg.rows) continue;
-        const state = concatModel(model, [{ state: sg.state, rows: Int32Array.from(m.rows.keys()) }]);
-        const to = addSegment(state, m.rows.size, sg.refs);
-        disposeSegment(g, sg);
-        moved.set(g, { to, rows: m.rows });
-      }
-      remap(moved, new Set());
-      compactions++;
-    }
-    if (liveRows > maxStateRows) {
-      const byScore = [...frontierUse()].filter(([g]) => g !== ROOT).sort((a, b) => a[1].best - b[1].best);
-      const evicted = new Set<number>();
-      for (const [g] of byScore) {
-        if (liveRows <= maxStateRows / 2) break;
+    const use = [...frontierUse()].filter(([g]) => g !== ROOT);
+    const compactable = (g: number, rows: number): boolean => useConcat && 2 * rows <= segments[g]!.rows;
+    let projected = liveRows;
+    for (const [g, m] of use) if (compactable(g, m.rows.size)) projected -= segments[g]!.rows - m.rows.size;
+    const evicted = new Set<number>();
+    if (projected > maxStateRows) {
+      for (const [g, m] of [...use].sort((a, b) => a[1].best - b[1].best)) {
+        if (projected <= maxStateRows / 2) break;
+        projected -= compactable(g, m.rows.size) ? m.rows.size : segments[g]!.rows;
         disposeSegment(g, segments[g]!);
         evicted.add(g);
       }
-      remap(new Map(), evicted);
       evictions += evicted.size;
     }
+    const moved = new Map<number, { to: number; rows: Map<number, number> }>();
+    for (const [g, m] of use) {
+      if (evicted.has(g) || !compactable(g, m.rows.size)) continue;
+      const sg = segments[g]!;
+      const state = concatModel(model, [{ state: sg.state, rows: Int32Array.from(m.rows.keys()) }]);
+      const to = addSegment(state, m.rows.size, sg.refs);
+      disposeSegment(g, sg);
+      moved.set(g, { to, rows: m.rows });
+    }
+    if (useConcat) compactions++;
+    remap(moved, evicted);
   };
 
   /**
