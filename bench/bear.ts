@@ -34,7 +34,7 @@ import { meanStd, pairedBootstrap } from '../src/eval/stats.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
-import { trainOrReuse, type StoredRun } from './runs.js';
+import { benchRunDir, trainOrReuse, type StoredRun } from './runs.js';
 
 const OWN = new Set([
   'sets',
@@ -153,7 +153,7 @@ function runConfig(
         objective,
         seed,
         threads,
-        out: join('runs', 'bench', `${set}-${method.replace(':', '-')}-s${seed}${tag ? `-${tag}` : ''}`),
+        out: benchRunDir(set, method, seed, tag),
       },
       source: 'bench bear',
     },

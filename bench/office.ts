@@ -9,7 +9,7 @@ import { identifierFromJSON } from '../src/ids/index.js';
 import { SemanticIdentifier } from '../src/sid/identifier.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { setSpec } from './bear.js';
-import { trainOrReuse } from './runs.js';
+import { benchRunDir, trainOrReuse } from './runs.js';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { NextItemDataset } from '../src/data/index.js';
@@ -121,7 +121,7 @@ export async function runCompareBench(
       } else {
         // 'msl' = title identifiers, 'sid:msl' = semantic IDs
         const [identifier, objective] = m.startsWith('sid:') ? ['sid', m.slice(4)] : ['title', m];
-        const out = join('runs', 'bench', `${set}-${m.replace(':', '-')}-s${seed}`);
+        const out = benchRunDir(set, m, seed);
         const cfg = resolveRunConfig([
           { value: { dataset: spec, identifier, objective, seed, out, threads }, source: 'bench' },
           { value: RunConfigDef.fromFlags(flags, 'bench arguments'), source: 'bench arguments' },

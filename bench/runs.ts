@@ -9,6 +9,14 @@ import { runExperiment } from '../src/pipeline/run.js';
 const OBJECTIVE_SECTIONS = ['sft', 'msl', 'bear', 'beam-sim'] as const;
 
 /**
+ * The run directory shared by the comparison benches: runs/bench/<set>-<method>-s<seed>[-<tag>] ('sid:msl' is spelled
+ * 'sid-msl'; a tag keeps a variant protocol's runs apart).
+ */
+export function benchRunDir(set: string, method: string, seed: number, tag = ''): string {
+  return join('runs', 'bench', `${set}-${method.replace(':', '-')}-s${seed}${tag ? `-${tag}` : ''}`);
+}
+
+/**
  * What decides a run's outcome: the config without `threads` (speed only), without the sections of the objectives
  * it does not use, and without the semantic-ID sections when it uses title identifiers. Two configs with the same
  * key train the same model.

@@ -18,6 +18,7 @@ import type { TokenScoring } from '../src/decode/common.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
+import { benchRunDir } from './runs.js';
 
 const SCORINGS: TokenScoring[] = ['full', 'valid'];
 
@@ -30,21 +31,21 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
   const validUsers = Number(args.get('validUsers') ?? 0);
   if (!Number.isInteger(validUsers) || validUsers < 0) throw new Error('bench scoring: --validUsers must be ≥ 0');
   applyThreads(Number(args.get('threads') ?? 0));
-  const dirOf = (m: string, tag: string): string => join('runs', 'bench', `${set}-${m}-s0${tag ? `-${tag}` : ''}`);
 
   const rows: Row[] = [];
   const perUser: Record<string, Float64Array> = {};
   const out: Record<string, unknown> = {};
   let ds: ReturnType<typeof loadDatasetFromSpec> | null = null;
   for (const m of methods) {
-    const finalDir = dirOf(m, finalTag);
+    const finalDir = benchRunDir(set, m, 0, finalTag);
     const final = loadRun(finalDir);
     ds ??= loadDatasetFromSpec(final.config.dataset);
     const valid = validUsers > 0 ? ds.valid.slice(-validUsers) : ds.valid;
-    const selDir = dirOf(m, selectTag);
+    const selDir = benchRunDir(set, m, 0, selectTag);
     const validScores: Partial<Record<TokenScoring, number>> = {};
     let chosen: TokenScoring = 'full';
-    if (existsSync(join(selDir, 'model.safetensors'))) {
+    const selected = existsSync(join(selDir, 'model.safetensors'));
+    if (selected) {
       const sel = loadRun(selDir);
       for (const sc of SCORINGS) {
         const r = evaluateModel(sel.model, valid, { ...evalSettings(sel.config), scoring: sc });
@@ -63,7 +64,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
       method: m,
       'valid full': validScores.full ?? null,
       'valid valid': validScores.valid ?? null,
-      chosen: existsSync(join(selDir, 'model.safetensors')) ? chosen : `${chosen} (default)`,
+      chosen: selected ? chosen : `${chosen} (default)`,
       'ndcg@5': test.mean['ndcg@5'],
       'ndcg@10': test.mean['ndcg@10'],
       'hr@5': test.mean['hr@5'],
