@@ -1,7 +1,7 @@
 // npm run bench -- bear [--sets amazon-office,amazon-book,amazon-toy] [--dataDir ../shared/data] [--seeds 3]
 //                       [--paperSample true] [--methods sft,msl,bear (sid:<objective> = semantic IDs)] [--reuse true] [--diagnose true]
 //                       [--pruneUsers 0] [--beamSim false] [--beamSimUsers 2000] [--beamSimSets amazon-toy,amazon-book]
-//                       [--embedded false] [--users 0] [--tag '']
+//                       [--embedded false] [--users 0] [--tag ''] [--seedList 1,2]
 //                       [--<run config key> value ...]
 // BEAR's main comparison (Table 2 / Figures 3, 4, 6) on genrec: per data set, SFT, MSL and BEAR trained with the same
 // preset over the seeds, then on test: NDCG@5/10, HR@5/10 of beam search, PR@5/10 (targets in the exact top-K that
@@ -20,21 +20,22 @@
 // --users N keeps only N users of every main set (0 = all; smoke runs), --pruneUsers N computes the diagnostics on
 // the first N test rows only (0 = all). --embedded true replaces --sets by the embedded office-mini set (smoke runs).
 // --tag T appends '-T' to every run directory, so that a variant protocol (e.g. --trainOnPrefixes true) keeps its own
-// runs instead of replacing the shared ones.
+// runs instead of replacing the shared ones. --seedList 1,2 trains and reports only those seeds (instead of
+// 0 … --seeds−1); seed 0's run is still read (or trained) for its epoch count. Two processes can then train different
+// seeds of a method side by side.
 // The last line is one JSON object keyed by data set, then method.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { NextItemDataset } from '../src/data/index.js';
 import { RunConfigDef, resolveRunConfig, type RunConfig } from '../src/pipeline/config.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
-import { loadRun } from '../src/pipeline/run.js';
 import { applyThreads } from '../src/pipeline/threads.js';
-import { modelPruningDiagnostics, type PruningSummary } from '../src/eval/pruning.js';
+import type { PruningSummary } from '../src/eval/pruning.js';
 import { meanStd, pairedBootstrap } from '../src/eval/stats.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
-import { benchRunDir, trainOrReuse, type StoredRun } from './runs.js';
+import { benchRunDir, cachedDiagnostics, trainOrReuse, type StoredRun } from './runs.js';
 
 const OWN = new Set([
   'sets',
@@ -51,6 +52,7 @@ const OWN = new Set([
   'diagnose',
   'beamSimSets',
   'tag',
+  'seedList',
 ]);
 const COLS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10', 'pr@5', 'pr@10', 'nec@10', 'exact ndcg@10', 'train s/ep'];
 
@@ -108,29 +110,9 @@ export function setSpec(set: string, dataDir: string, paperSample: boolean): str
     : `windows:${dir}?trainSample=10000&sampleSeed=0`;
 }
 
-/** Diagnostics of a finished run, cached in `<dir>/pruning-test-<users>.json` (keyed by settings and model file). */
+/** Diagnostics of a finished run on test, ranking by its eval.scoring (cached next to it). */
 function diagnose(run: StoredRun, ds: NextItemDataset, pruneUsers: number): PruningSummary {
-  const cfg = run.config;
-  const settings = { beamWidth: cfg.eval.beamWidth, ks: cfg.eval.ks, chunkUsers: cfg.eval.chunkUsers };
-  const st = statSync(join(run.dir, 'model.safetensors'));
-  const key = JSON.stringify({ settings, pruneUsers, model: [st.size, st.mtimeMs], mode: 'target' });
-  const file = join(run.dir, `pruning-test-${pruneUsers || 'all'}.json`);
-  if (existsSync(file)) {
-    const c = JSON.parse(readFileSync(file, 'utf8')) as { key: string; summary: PruningSummary };
-    if (c.key === key) return c.summary;
-  }
-  const loaded = loadRun(run.dir);
-  const test = pruneUsers > 0 ? ds.test.slice(0, pruneUsers) : ds.test;
-  const t0 = Date.now();
-  const diag = modelPruningDiagnostics(loaded.model, test, settings);
-  loaded.model.dispose();
-  const s = diag.summary;
-  log(
-    `[bench bear] diagnostics ${run.dir}: ${test.length} users in ${((Date.now() - t0) / 1000).toFixed(0)}s, ` +
-      `exact search for ${s.searchedUsers} (mean ${s.meanExpansions.toFixed(0)} rows/user)`,
-  );
-  writeJsonAtomicSync(file, { key, codeVersion: codeVersion().string, summary: s });
-  return s;
+  return cachedDiagnostics(run.dir, run.config, ds.test, pruneUsers, run.config.eval.scoring, log);
 }
 
 function runConfig(
@@ -175,14 +157,16 @@ async function methodRuns(
   tag: string,
 ): Promise<StoredRun[]> {
   const out: StoredRun[] = [];
+  let seed0: StoredRun | null = null;
   for (const seed of seeds) {
     const selecting = runConfig(spec, set, method, seed, flags, threads, tag);
     let r: StoredRun;
-    if (seed === 0) r = await trainOrReuse(selecting, ds, { reuse, log });
+    if (seed === 0) r = seed0 = await trainOrReuse(selecting, ds, { reuse, log });
     else {
+      seed0 ??= await trainOrReuse(runConfig(spec, set, method, 0, flags, threads, tag), ds, { reuse, log });
       const fixed = runConfig(spec, set, method, seed, flags, threads, tag, {
         select: false,
-        trainer: { epochs: out[0].bestEpoch },
+        trainer: { epochs: seed0.bestEpoch },
       });
       r = await trainOrReuse(fixed, ds, { reuse, accept: [selecting], log });
     }
@@ -282,7 +266,14 @@ export async function runBearBench(args: Map<string, string>): Promise<Record<st
   const flags: Record<string, string> = {};
   for (const [k, v] of args) if (!OWN.has(k)) flags[k] = v;
   const threads = applyThreads(Number(flags.threads ?? 0));
-  const seeds = Array.from({ length: nSeeds }, (_, i) => i);
+  const seedList = args.get('seedList');
+  const seeds = seedList
+    ? seedList.split(',').map((x) => {
+        const v = Number(x);
+        if (!Number.isInteger(v) || v < 0) throw new Error(`bench bear: --seedList must list seeds ≥ 0, got '${x}'`);
+        return v;
+      })
+    : Array.from({ length: nSeeds }, (_, i) => i);
 
   const result: Record<string, Record<string, unknown>> = {};
   const compare = async (set: string, ds: NextItemDataset, spec: string, ms: string[], title: string) => {
@@ -305,7 +296,7 @@ export async function runBearBench(args: Map<string, string>): Promise<Record<st
       const bs = pairedBootstrap(runs[a][0].ndcg10, runs[b][0].ndcg10, { resamples: 1000, seed: 0 });
       comparisons[`${a} vs ${b}`] = bs;
       console.log(
-        `NDCG@10 ${a} − ${b} (seed 0, paired bootstrap over ${ds.test.length} test users): ${bs.diff.toFixed(4)} [${bs.lo.toFixed(4)}, ${bs.hi.toFixed(4)}] → ${bs.verdict}`,
+        `NDCG@10 ${a} − ${b} (seed ${runs[a][0].seed}, paired bootstrap over ${ds.test.length} test users): ${bs.diff.toFixed(4)} [${bs.lo.toFixed(4)}, ${bs.hi.toFixed(4)}] → ${bs.verdict}`,
       );
     }
     return { summary, comparisons };

@@ -1,10 +1,15 @@
 // Shared by the comparison benches: train a run configuration, or read back a finished run of the same
 // configuration (results.json in its directory), so that benches can be resumed, extended by seeds, and share runs.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NextItemDataset } from '../src/data/index.js';
+import type { Example, NextItemDataset } from '../src/data/index.js';
+import type { TokenScoring } from '../src/decode/common.js';
+import { modelPruningDiagnostics, type PruningSummary } from '../src/eval/pruning.js';
 import { RunConfigDef, type RunConfig } from '../src/pipeline/config.js';
-import { runExperiment } from '../src/pipeline/run.js';
+import { evaluateModel } from '../src/pipeline/evaluate.js';
+import { evalSettings, loadRun, runExperiment } from '../src/pipeline/run.js';
+import { writeJsonAtomicSync } from '../src/util/atomic.js';
+import { codeVersion } from '../src/util/version.js';
 
 const OBJECTIVE_SECTIONS = ['sft', 'msl', 'bear', 'beam-sim'] as const;
 
@@ -94,6 +99,96 @@ export function storedRun(dir: string, cfgs: RunConfig[], fallbackExamples: numb
   const saved = RunConfigDef.parse(r.config, file);
   const key = configKey(saved);
   return cfgs.some((c) => configKey(c) === key) ? fromResults(dir, r, saved, fallbackExamples, true) : null;
+}
+
+/** The finished run in `dir`, whatever its configuration (null without results.json). */
+export function readRun(dir: string, fallbackExamples: number): StoredRun | null {
+  const file = join(dir, 'results.json');
+  if (!existsSync(file)) return null;
+  const r = JSON.parse(readFileSync(file, 'utf8')) as ResultsFile;
+  return fromResults(dir, r, RunConfigDef.parse(r.config, file), fallbackExamples, true);
+}
+
+/** The model file's identity (size, mtime): a cached figure is stale once the model is retrained. */
+function modelStamp(dir: string): [number, number] {
+  const st = statSync(join(dir, 'model.safetensors'));
+  return [st.size, st.mtimeMs];
+}
+
+/** `compute()` cached in `file` under `key` (recomputed when the key differs; written atomically). */
+function cached<T>(file: string, key: string, compute: () => T): T {
+  if (existsSync(file)) {
+    const c = JSON.parse(readFileSync(file, 'utf8')) as { key: string; value?: T; summary?: T };
+    if (c.key === key) return (c.value ?? c.summary) as T;
+  }
+  const value = compute();
+  writeJsonAtomicSync(file, { key, codeVersion: codeVersion().string, value });
+  return JSON.parse(JSON.stringify(value)) as T; // as a cached read returns it (NaN → null)
+}
+
+/**
+ * BEAR's pruning diagnostics of the run in `dir` on `examples` (the first `pruneUsers` of them; 0 = all), ranking by
+ * `scoring`; cached in `<dir>/pruning-test-<users>[-valid].json`, keyed by the settings and the model file.
+ */
+export function cachedDiagnostics(
+  dir: string,
+  config: RunConfig,
+  examples: readonly Example[],
+  pruneUsers: number,
+  scoring: TokenScoring,
+  log: (l: string) => void,
+): PruningSummary {
+  const settings = { beamWidth: config.eval.beamWidth, ks: config.eval.ks, chunkUsers: config.eval.chunkUsers };
+  // 'full' keeps the key files written before scoring was a setting
+  const key = JSON.stringify({
+    settings,
+    pruneUsers,
+    model: modelStamp(dir),
+    mode: 'target',
+    ...(scoring === 'full' ? {} : { scoring }),
+  });
+  const file = join(dir, `pruning-test-${pruneUsers || 'all'}${scoring === 'full' ? '' : `-${scoring}`}.json`);
+  return cached(file, key, () => {
+    const loaded = loadRun(dir);
+    const test = pruneUsers > 0 ? examples.slice(0, pruneUsers) : examples;
+    const t0 = Date.now();
+    const s = modelPruningDiagnostics(loaded.model, test, { ...settings, scoring }).summary;
+    loaded.model.dispose();
+    log(
+      `[bench] diagnostics ${dir} (${scoring}): ${test.length} users in ${((Date.now() - t0) / 1000).toFixed(0)}s, ` +
+        `exact search for ${s.searchedUsers} (mean ${s.meanExpansions.toFixed(0)} rows/user)`,
+    );
+    return s;
+  });
+}
+
+export interface CachedEval {
+  mean: Record<string, number>;
+  perUser: Record<string, number[]>;
+}
+
+/**
+ * HR/NDCG of the run in `dir` on `examples` (split `split`, data set `fingerprint`) decoded with `scoring` and the
+ * run's other eval settings; cached in `<dir>/eval-<split>-<n>-<scoring>.json`, keyed by settings, data and model.
+ */
+export function cachedEvaluation(
+  dir: string,
+  config: RunConfig,
+  examples: readonly Example[],
+  split: string,
+  fingerprint: string,
+  scoring: TokenScoring,
+  log: (l: string) => void,
+): CachedEval {
+  const settings = { ...evalSettings(config), scoring };
+  const key = JSON.stringify({ settings, split, fingerprint, n: examples.length, model: modelStamp(dir) });
+  return cached(join(dir, `eval-${split}-${examples.length}-${scoring}.json`), key, () => {
+    const loaded = loadRun(dir);
+    const r = evaluateModel(loaded.model, examples, settings);
+    loaded.model.dispose();
+    log(`[bench] ${dir} ${split} (${examples.length} rows, ${scoring}): NDCG@10 ${r.mean['ndcg@10']?.toFixed(4)}`);
+    return { mean: r.mean, perUser: Object.fromEntries(Object.entries(r.perUser).map(([k, v]) => [k, Array.from(v)])) };
+  });
 }
 
 /** With `reuse`, a finished run in cfg.out of `cfg` or of one of `accept` is read back; otherwise `cfg` is trained. */

@@ -1,100 +1,236 @@
-// npm run bench -- scoring --set amazon-office [--methods sft,msl,bear] [--selectTag prefixsel] [--finalTag prefix]
-//                          [--validUsers 0] [--threads N]
+// npm run bench -- scoring --set amazon-office [--methods sft,msl,bear] [--seeds 3] [--selectTag prefixsel]
+//                          [--finalTag prefix] [--validUsers 0] [--choose msl=valid,bear=valid] [--diagnose true]
+//                          [--pruneUsers 500] [--threads N]
 // The decoding distribution (`eval.scoring`: 'full' = HF constrained decoding over the full softmax, 'valid' =
 // renormalised over the trie-valid tokens, the distribution MSL and BEAR train) chosen on validation, per method:
 //  1. the selection run runs/bench/<set>-<method>-s0-<selectTag> (trained on train only, same protocol otherwise) is
-//     decoded on the validation rows (the latest --validUsers, 0 = all) under both scorings; the better NDCG@10 wins
-//     (a method without a selection run keeps 'full', the default);
-//  2. the final run runs/bench/<set>-<method>-s0-<finalTag> (trained on train + valid) is decoded on test with the
-//     chosen scoring. Test is never used to choose. Paired bootstraps of NDCG@10 between methods. Last line is JSON.
+//     decoded on the validation rows (the latest --validUsers, 0 = all) under both scorings; the better NDCG@10 wins.
+//     --choose method=scoring,… gives the choice instead (for a set without selection runs: a choice made on other
+//     sets' validation, never on test). A method with neither keeps 'full', the default;
+//  2. the final runs runs/bench/<set>-<method>-s<seed>-<finalTag> (trained on train + valid; seeds 0 … --seeds−1 that
+//     exist) are decoded on test with the chosen scoring, and (--diagnose true) BEAR's pruning diagnostics are computed
+//     with it on the first --pruneUsers test rows. Test is never used to choose.
+// Reported: mean ± std over seeds of NDCG/HR@5/10, PR@5/10, the necessary-condition share and training seconds per
+// epoch; paired bootstraps of NDCG@10 between methods over test users, on seed 0 and on the per-user mean over the
+// seeds every method has. Evaluations and diagnostics are cached next to the runs. Last line is JSON.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pairedBootstrap } from '../src/eval/stats.js';
-import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
-import { evaluateModel } from '../src/pipeline/evaluate.js';
-import { evalSettings, loadRun } from '../src/pipeline/run.js';
-import { applyThreads } from '../src/pipeline/threads.js';
 import type { TokenScoring } from '../src/decode/common.js';
+import type { PruningSummary } from '../src/eval/pruning.js';
+import { meanStd, pairedBootstrap } from '../src/eval/stats.js';
+import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
+import { applyThreads } from '../src/pipeline/threads.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
-import { benchRunDir } from './runs.js';
+import { benchRunDir, cachedDiagnostics, cachedEvaluation, readRun } from './runs.js';
 
 const SCORINGS: TokenScoring[] = ['full', 'valid'];
+const OWN = new Set([
+  'set',
+  'methods',
+  'seeds',
+  'selectTag',
+  'finalTag',
+  'validUsers',
+  'choose',
+  'diagnose',
+  'pruneUsers',
+  'threads',
+]);
+const COLS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10', 'pr@5', 'pr@10', 'nec@10', 'exact ndcg@10', 'train s/ep'];
+const log = (l: string): void => void process.stderr.write(l + '\n');
+
+function nonNegInt(args: Map<string, string>, key: string, def: number): number {
+  const v = Number(args.get(key) ?? def);
+  if (!Number.isInteger(v) || v < 0) throw new Error(`bench scoring: --${key} must be an integer ≥ 0`);
+  return v;
+}
+
+/** --choose msl=valid,bear=valid → { msl: 'valid', bear: 'valid' } (methods must be among `methods`). */
+export function parseChoices(spec: string, methods: string[]): Record<string, TokenScoring> {
+  const out: Record<string, TokenScoring> = {};
+  for (const part of spec.split(',').filter(Boolean)) {
+    const [m, sc, ...rest] = part.split('=');
+    if (rest.length > 0 || !methods.includes(m) || (sc !== 'full' && sc !== 'valid'))
+      throw new Error(
+        `bench scoring: --choose takes method=full|valid for methods ${methods.join(',')}, got '${part}'`,
+      );
+    out[m] = sc;
+  }
+  return out;
+}
+
+interface SeedResult {
+  seed: number;
+  values: Record<string, number>;
+  ndcg10: Float64Array;
+}
 
 export function runScoringBench(args: Map<string, string>): Record<string, unknown> {
+  for (const k of args.keys()) if (!OWN.has(k)) throw new Error(`bench scoring: unknown flag --${k}`);
   const set = args.get('set');
   if (!set) throw new Error('bench scoring: --set is required (e.g. amazon-office)');
   const methods = (args.get('methods') ?? 'sft,msl,bear').split(',').filter(Boolean);
+  const nSeeds = nonNegInt(args, 'seeds', 3);
   const selectTag = args.get('selectTag') ?? 'prefixsel';
   const finalTag = args.get('finalTag') ?? 'prefix';
-  const validUsers = Number(args.get('validUsers') ?? 0);
-  if (!Number.isInteger(validUsers) || validUsers < 0) throw new Error('bench scoring: --validUsers must be ≥ 0');
-  applyThreads(Number(args.get('threads') ?? 0));
+  const validUsers = nonNegInt(args, 'validUsers', 0);
+  const pruneUsers = nonNegInt(args, 'pruneUsers', 500);
+  const diagnoseFlag = args.get('diagnose') ?? 'true';
+  if (diagnoseFlag !== 'true' && diagnoseFlag !== 'false')
+    throw new Error('bench scoring: --diagnose must be true or false');
+  const given = parseChoices(args.get('choose') ?? '', methods);
+  applyThreads(nonNegInt(args, 'threads', 0));
 
+  const final0 = benchRunDir(set, methods[0], 0, finalTag);
+  const first = readRun(final0, 0);
+  if (!first) throw new Error(`bench scoring: no finished run in ${final0}`);
+  const ds = loadDatasetFromSpec(first.config.dataset);
+  const valid = validUsers > 0 ? ds.valid.slice(-validUsers) : ds.valid;
   const rows: Row[] = [];
-  const perUser: Record<string, Float64Array> = {};
   const out: Record<string, unknown> = {};
-  let ds: ReturnType<typeof loadDatasetFromSpec> | null = null;
+  const perSeed: Record<string, SeedResult[]> = {};
   for (const m of methods) {
-    const finalDir = benchRunDir(set, m, 0, finalTag);
-    const final = loadRun(finalDir);
-    ds ??= loadDatasetFromSpec(final.config.dataset);
-    const valid = validUsers > 0 ? ds.valid.slice(-validUsers) : ds.valid;
+    // 1. choose on validation (or take the given choice)
     const selDir = benchRunDir(set, m, 0, selectTag);
     const validScores: Partial<Record<TokenScoring, number>> = {};
     let chosen: TokenScoring = 'full';
-    const selected = existsSync(join(selDir, 'model.safetensors'));
-    if (selected) {
-      const sel = loadRun(selDir);
-      for (const sc of SCORINGS) {
-        const r = evaluateModel(sel.model, valid, { ...evalSettings(sel.config), scoring: sc });
-        validScores[sc] = r.mean['ndcg@10'];
-        console.error(
-          `[bench scoring] ${m} validation (${valid.length} rows), ${sc}: NDCG@10 ${r.mean['ndcg@10'].toFixed(4)}`,
-        );
-      }
-      sel.model.dispose();
+    let how = 'default';
+    const sel = existsSync(join(selDir, 'model.safetensors')) ? readRun(selDir, ds.train.length) : null;
+    if (given[m]) {
+      chosen = given[m];
+      how = 'given';
+    } else if (sel) {
+      for (const sc of SCORINGS)
+        validScores[sc] = cachedEvaluation(selDir, sel.config, valid, 'valid', ds.fingerprint, sc, log).mean['ndcg@10'];
       chosen = (validScores.valid ?? -1) > (validScores.full ?? -1) ? 'valid' : 'full';
+      how = 'validation';
     }
-    const test = evaluateModel(final.model, ds.test, { ...evalSettings(final.config), scoring: chosen });
-    final.model.dispose();
-    perUser[m] = test.perUser['ndcg@10'];
+    // 2. the final runs on test with the choice
+    const seeds: SeedResult[] = [];
+    for (let seed = 0; seed < nSeeds; seed++) {
+      const dir = benchRunDir(set, m, seed, finalTag);
+      const run = readRun(dir, ds.train.length);
+      if (!run || !existsSync(join(dir, 'model.safetensors'))) continue;
+      const ev = cachedEvaluation(dir, run.config, ds.test, 'test', ds.fingerprint, chosen, log);
+      const values: Record<string, number> = { 'train s/ep': run.secondsPerEpoch };
+      for (const k of ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10']) values[k] = ev.mean[k] ?? NaN;
+      if (diagnoseFlag === 'true') {
+        const s: PruningSummary = cachedDiagnostics(dir, run.config, ds.test, pruneUsers, chosen, log);
+        for (const [key, v] of Object.entries(s.byK)) {
+          values[key] = v.rate;
+          values[key.replace('pr@', 'nec@')] = v.necessaryShare;
+          values[`${key} cases`] = v.cases;
+          values[`${key} pruned`] = v.pruned;
+        }
+        values['exact ndcg@10'] = s.exact['ndcg@10'] ?? NaN;
+      }
+      seeds.push({ seed, values, ndcg10: Float64Array.from(ev.perUser['ndcg@10']) });
+    }
+    if (seeds.length === 0)
+      throw new Error(`bench scoring: no finished run ${benchRunDir(set, m, 0, finalTag)} (or later seeds)`);
+    perSeed[m] = seeds;
+    const summary: Record<string, { mean: number; std: number; n: number }> = {};
+    for (const k of new Set(seeds.flatMap((r) => Object.keys(r.values)))) {
+      const xs = seeds.map((r) => r.values[k]).filter((x) => Number.isFinite(x));
+      summary[k] = xs.length > 0 ? meanStd(xs) : { mean: NaN, std: NaN, n: 0 };
+    }
+    const pooled = (k: number) => {
+      const c = seeds.reduce((a, r) => a + (r.values[`pr@${k} cases`] ?? 0), 0);
+      const p = seeds.reduce((a, r) => a + (r.values[`pr@${k} pruned`] ?? 0), 0);
+      return c > 0 ? `${(p / c).toFixed(3)} (${p}/${c})` : '–';
+    };
     const row: Row = {
       method: m,
       'valid full': validScores.full ?? null,
       'valid valid': validScores.valid ?? null,
-      chosen: selected ? chosen : `${chosen} (default)`,
-      'ndcg@5': test.mean['ndcg@5'],
-      'ndcg@10': test.mean['ndcg@10'],
-      'hr@5': test.mean['hr@5'],
-      'hr@10': test.mean['hr@10'],
+      chosen: `${chosen} (${how})`,
+      seeds: seeds.map((r) => r.seed).join(','),
     };
+    for (const c of COLS) {
+      const v = summary[c];
+      row[c] = !v || !Number.isFinite(v.mean) ? null : v.n > 1 ? { mean: v.mean, std: v.std } : v.mean;
+    }
+    if (diagnoseFlag === 'true') row['PR@10 pooled'] = pooled(10);
     rows.push(row);
-    out[m] = { ...row, selectRun: selDir, finalRun: finalDir };
+    out[m] = {
+      chosen,
+      how,
+      validScores,
+      seeds: seeds.map((r) => ({ seed: r.seed, ...r.values })),
+      summary,
+      selectRun: selDir,
+    };
   }
   const cols = [
     { key: 'method' },
     { key: 'valid full', header: 'valid NDCG@10 (full)', decimals: 4 },
     { key: 'valid valid', header: 'valid NDCG@10 (valid)', decimals: 4 },
     { key: 'chosen' },
-    ...['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10'].map((key) => ({ key, decimals: 4, best: 'max' as const })),
+    { key: 'seeds' },
+    ...COLS.map((key) => ({
+      key,
+      decimals: key === 'train s/ep' ? 1 : 4,
+      ...(key.startsWith('ndcg') || key.startsWith('hr') ? { best: 'max' as const } : {}),
+    })),
+    ...(diagnoseFlag === 'true' ? [{ key: 'PR@10 pooled' }] : []),
   ];
-  console.log(`\n${set}: decoding distribution chosen on validation, test with the choice (seed 0)`);
+  console.log(
+    `\n${set}: decoding distribution chosen on validation, test with the choice (mean ± std over seeds; PR@K on the first ${pruneUsers || 'all'} test rows)`,
+  );
   console.log(formatConsoleTable(rows, cols));
   console.log('\n' + formatMarkdownTable(rows, cols));
+
+  // paired bootstraps over test users: seed 0, and the per-user mean over the seeds both methods have
   const comparisons: Record<string, unknown> = {};
+  const meanOver = (rs: SeedResult[], seeds: Set<number>): Float64Array => {
+    const sel = rs.filter((r) => seeds.has(r.seed));
+    const acc = new Float64Array(sel[0].ndcg10.length);
+    for (const r of sel) for (let u = 0; u < acc.length; u++) acc[u] += r.ndcg10[u] / sel.length;
+    return acc;
+  };
   for (let i = 0; i < methods.length; i++) {
     for (let j = i + 1; j < methods.length; j++) {
       const [a, b] = [methods[j], methods[i]];
-      const bs = pairedBootstrap(perUser[a], perUser[b], { resamples: 1000, seed: 0 });
-      comparisons[`${a} vs ${b}`] = bs;
-      console.log(
-        `NDCG@10 ${a} − ${b} (paired bootstrap over ${perUser[a].length} test users): ${bs.diff.toFixed(4)} [${bs.lo.toFixed(4)}, ${bs.hi.toFixed(4)}] → ${bs.verdict}`,
-      );
+      const common = new Set(perSeed[a].map((r) => r.seed).filter((s) => perSeed[b].some((r) => r.seed === s)));
+      const entry: Record<string, unknown> = {};
+      if (common.has(0)) {
+        const only0 = new Set([0]);
+        entry.seed0 = pairedBootstrap(meanOver(perSeed[a], only0), meanOver(perSeed[b], only0), {
+          resamples: 1000,
+          seed: 0,
+        });
+      }
+      if (common.size > 0) {
+        entry.seedMean = pairedBootstrap(meanOver(perSeed[a], common), meanOver(perSeed[b], common), {
+          resamples: 1000,
+          seed: 0,
+        });
+        entry.seeds = [...common];
+      }
+      comparisons[`${a} vs ${b}`] = entry;
+      for (const [label, bs] of Object.entries(entry)) {
+        if (label === 'seeds') continue;
+        const r = bs as { diff: number; lo: number; hi: number; verdict: string };
+        const what = label === 'seed0' ? 'seed 0' : `per-user mean over seeds ${[...common].join(',')}`;
+        console.log(
+          `NDCG@10 ${a} − ${b} (${what}, paired bootstrap over ${ds.test.length} test users): ${r.diff.toFixed(4)} [${r.lo.toFixed(4)}, ${r.hi.toFixed(4)}] → ${r.verdict}`,
+        );
+      }
     }
   }
-  const result = { set, selectTag, finalTag, validUsers, methods: out, comparisons };
+  const result = {
+    set,
+    dataset: ds.name,
+    fingerprint: ds.fingerprint,
+    selectTag,
+    finalTag,
+    validUsers,
+    pruneUsers,
+    methods: out,
+    comparisons,
+  };
   writeJsonAtomicSync(join('runs', 'bench', `scoring-${set}-${Date.now()}.json`), {
     codeVersion: codeVersion().string,
     result,

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { liveTensors, setNumThreads } from '../src/engine/index.js';
 import { CODES, T0, T1, TRIE, TableModel, tinyGenRec, type Table } from './bear-fixture.js';
 import {
+  itemLogProbs,
   modelPruningDiagnostics,
   pruningDiagnostics,
   siblingRanksTeacherForced,
@@ -226,5 +227,39 @@ test("GenRecModel: exactMode 'target' equals 'full', and the teacher-forced targ
   const skipped = Array.from(fast.perUser.expansions).filter((x) => x === 1).length;
   assert.equal(skipped, 10 - fast.summary.searchedUsers);
   assert.ok(fast.summary.meanExpansions < full.summary.meanExpansions);
+  model.dispose();
+});
+
+test("GenRecModel with scoring 'valid': teacher-forced log-probs and item scores equal the step-model walk; 'target' equals 'full'", () => {
+  const { model, examples } = genRecCase(10, 4);
+  const histories = examples.map((e) => e.history);
+  const targets = Int32Array.from(examples, (e) => e.target);
+  const tfFull = siblingRanksTeacherForced(model, histories, targets);
+  const tf = siblingRanksTeacherForced(model, histories, targets, 'valid');
+  const walk = siblingRanksFromStepModel(
+    { model: model.stepModel(histories, 'valid'), trie: model.ids.trie, numUsers: 10 },
+    targets,
+  );
+  const items = itemLogProbs(model, histories, targets, 3, 'valid');
+  assert.deepEqual(Array.from(tf.ranks), Array.from(tfFull.ranks)); // ranks among siblings do not depend on scoring
+  let higher = 0;
+  for (let u = 0; u < 10; u++) {
+    assert.ok(Math.abs(tf.logProb[u] - walk.logProb[u]) < 1e-4, `user ${u}: ${tf.logProb[u]} vs ${walk.logProb[u]}`);
+    assert.ok(Math.abs(items[u] - tf.logProb[u]) < 1e-4, `user ${u}: item score`);
+    // renormalising over the valid tokens can only raise a token's log-prob
+    assert.ok(tf.logProb[u] >= tfFull.logProb[u] - 1e-9);
+    if (tf.logProb[u] > tfFull.logProb[u] + 1e-3) higher++;
+  }
+  assert.ok(higher > 0, 'valid scoring changed no log-prob');
+  const settings = { beamWidth: 3, ks: [1, 3], chunkUsers: 4, scoring: 'valid' as const };
+  const full = modelPruningDiagnostics(model, examples, { ...settings, exactMode: 'full' });
+  const fast = modelPruningDiagnostics(model, examples, settings);
+  assert.deepEqual(Array.from(fast.perUser.exactRank), Array.from(full.perUser.exactRank));
+  assert.deepEqual(fast.summary.byK, full.summary.byK);
+  assert.equal(fast.summary.floorMisses, 0);
+  assert.throws(
+    () => modelPruningDiagnostics(model, examples, { ...settings, scoring: 'bogus' as 'valid' }),
+    /'scoring'/,
+  );
   model.dispose();
 });

@@ -154,6 +154,7 @@ async function main(argv: string[]): Promise<void> {
         beamWidth: cfg.eval.beamWidth,
         ks: cfg.eval.ks,
         chunkUsers: cfg.eval.chunkUsers,
+        scoring: cfg.eval.scoring,
       });
       const s = r.summary;
       const rows = cfg.eval.ks.map((k) => {
@@ -171,7 +172,7 @@ async function main(argv: string[]): Promise<void> {
         };
       });
       console.log(
-        `${dir}: ${split}, ${s.users} users, beam ${s.beamWidth}; exact search expanded ${s.meanExpansions.toFixed(0)} of ${s.internalNodes} internal trie nodes per user`,
+        `${dir}: ${split}, ${s.users} users, beam ${s.beamWidth}, scoring ${cfg.eval.scoring}; exact search expanded ${s.meanExpansions.toFixed(0)} of ${s.internalNodes} internal trie nodes per user`,
       );
       console.log(
         formatConsoleTable(rows, [

@@ -21,6 +21,7 @@ import { beamSearchDetailed } from '../decode/beam.js';
 import { exactTopK } from '../decode/exact.js';
 import { advanceModel, childScores, internalNodeCount, startModel, type StepOutput } from '../decode/common.js';
 import type { DecodeInput, StepModel } from '../decode/types.js';
+import type { TokenScoring } from '../decode/common.js';
 import type { PrefixTrie } from '../ids/trie.js';
 import type { GenRecModel } from '../model/genrec.js';
 import type { Example } from '../data/types.js';
@@ -114,12 +115,15 @@ export function siblingRanksFromStepModel<S>(input: DecodeInput<S>, targets: Int
 
 /**
  * Sibling ranks of a GenRecModel by teacher forcing: one `forwardTrain` over the targets (no decoding), ranks of
- * the full-softmax log-probs among the valid tokens of `targetBatch`. Runs in eval mode (restored) under noGrad.
+ * the log-probs among the valid tokens of `targetBatch`. Ranks do not depend on `scoring` (renormalising over the
+ * valid siblings shifts them all by the same amount); the target's overall log-prob does. Runs in eval mode
+ * (restored) under noGrad.
  */
 export function siblingRanksTeacherForced(
   model: GenRecModel,
   histories: ReadonlyArray<ReadonlyArray<number>>,
   targets: Int32Array,
+  scoring: TokenScoring = 'full',
 ): SiblingRanks {
   const U = histories.length;
   if (targets.length !== U) throw new Error(`siblingRanks: ${targets.length} targets for ${U} users`);
@@ -135,8 +139,9 @@ export function siblingRanksTeacherForced(
         const tb = targetBatch(model.ids, targets);
         const lp = model.forwardTrain(model.encodeHistories(histories), tb.targetIn).logSoftmax(-1);
         const zY = lp.gather(2, tb.targets.unsqueeze(-1)); // [U, L, 1]
-        logProb = sequenceLogProbs(zY.squeeze(-1), tb.mask); // full softmax, as the decoders' default
-        const better = lp.gather(2, tb.valid.tokens).gt(zY).logicalAnd(tb.valid.mask).to('int64').sum(-1); // [U, L]
+        const zValid = lp.gather(2, tb.valid.tokens); // [U, L, C]
+        logProb = sequenceLogProbs(tokenScores(zY.squeeze(-1), zValid, tb.valid.mask, scoring), tb.mask);
+        const better = zValid.gt(zY).logicalAnd(tb.valid.mask).to('int64').sum(-1); // [U, L]
         return better.maskedFill(tb.mask.eq(0), -1).toInt32();
       }),
     );
@@ -146,20 +151,31 @@ export function siblingRanksTeacherForced(
   }
 }
 
+/**
+ * The decoders' token scores of the targets: full-softmax log-probs `zY` [B, L], or with 'valid' renormalised over
+ * the trie-valid tokens (`zValid`, `validMask` [B, L, C]), as childScores does while decoding.
+ */
+function tokenScores(zY: Tensor, zValid: Tensor, validMask: Tensor, scoring: TokenScoring): Tensor {
+  if (scoring === 'full') return zY;
+  const lse = zValid.maskedFill(validMask.logicalNot(), -Infinity).logsumexp(-1); // [B, L]
+  return zY.sub(lse.maskedFill(lse.isfinite().logicalNot(), 0));
+}
+
 /** Per row: Σ_t token log-probs [B, L] over the real positions of `mask` [B, L], summed in float64. */
 function sequenceLogProbs(tokenLogProbs: Tensor, mask: Tensor): Float64Array {
   return tokenLogProbs.to('float64').maskedFill(mask.eq(0), 0).sum(-1).toFloat64();
 }
 
 /**
- * Overall log-probs log P(item | history) (full softmax, teacher forcing) of `items[i]` for `histories[i]`, in batches
- * of `batch` sequences. Runs in eval mode (restored) under noGrad.
+ * Overall log-probs log P(item | history) (teacher forcing; token scores of `scoring`, full softmax by default) of
+ * `items[i]` for `histories[i]`, in batches of `batch` sequences. Runs in eval mode (restored) under noGrad.
  */
 export function itemLogProbs(
   model: GenRecModel,
   histories: ReadonlyArray<ReadonlyArray<number>>,
   items: Int32Array,
   batch = 256,
+  scoring: TokenScoring = 'full',
 ): Float64Array {
   const out = new Float64Array(items.length);
   const wasTraining = model.training;
@@ -170,8 +186,10 @@ export function itemLogProbs(
       const lp = tidy(() =>
         noGrad(() => {
           const tb = targetBatch(model.ids, items.subarray(a, b));
-          const logits = model.forwardTrain(model.encodeHistories(histories.slice(a, b)), tb.targetIn);
-          return sequenceLogProbs(logits.logSoftmax(-1).gather(2, tb.targets.unsqueeze(-1)).squeeze(-1), tb.mask);
+          const lp = model.forwardTrain(model.encodeHistories(histories.slice(a, b)), tb.targetIn).logSoftmax(-1);
+          const zY = lp.gather(2, tb.targets.unsqueeze(-1)).squeeze(-1);
+          const zValid = scoring === 'full' ? zY : lp.gather(2, tb.valid.tokens);
+          return sequenceLogProbs(tokenScores(zY, zValid, tb.valid.mask, scoring), tb.mask);
         }),
       );
       out.set(lp, a);
@@ -471,13 +489,18 @@ export function pruningDiagnostics<S>(
 
 /**
  * The diagnostics of a GenRecModel on next-item examples (e.g. the test split). Sibling ranks by teacher forcing
- * (`ranks: 'teacher-forced'`, default: one forward per chunk) or by walking the decoder's step model.
+ * (`ranks: 'teacher-forced'`, default: one forward per chunk) or by walking the decoder's step model. `scoring` is
+ * the distribution beam search, exact search and the overall probabilities rank by (default 'full', as the
+ * decoders; 'valid' for a model decoded with eval.scoring 'valid').
  */
 export function modelPruningDiagnostics(
   model: GenRecModel,
   examples: readonly Example[],
-  settings: PruningSettings & { ranks?: 'teacher-forced' | 'step-model' },
+  settings: PruningSettings & { ranks?: 'teacher-forced' | 'step-model'; scoring?: TokenScoring },
 ): PruningResult {
+  const scoring = settings.scoring ?? 'full';
+  if (scoring !== 'full' && scoring !== 'valid')
+    throw new Error(`pruning: 'scoring' is invalid: ${JSON.stringify(scoring)}`);
   const histories = examples.map((e) => e.history);
   const targets = Int32Array.from(examples, (e) => e.target);
   const wasTraining = model.training;
@@ -487,15 +510,15 @@ export function modelPruningDiagnostics(
       {
         trie: model.ids.trie,
         numUsers: examples.length,
-        stepModel: (from, to) => model.stepModel(histories.slice(from, to)),
+        stepModel: (from, to) => model.stepModel(histories.slice(from, to), scoring),
         siblingRanks:
           settings.ranks === 'step-model'
             ? undefined
-            : (from, to, tg) => siblingRanksTeacherForced(model, histories.slice(from, to), tg),
+            : (from, to, tg) => siblingRanksTeacherForced(model, histories.slice(from, to), tg, scoring),
         scoreItems: (from, to, items) => {
           const P = items.length / (to - from);
           const h = Array.from({ length: items.length }, (_, j) => histories[from + Math.floor(j / P)]);
-          return itemLogProbs(model, h, items);
+          return itemLogProbs(model, h, items, 256, scoring);
         },
       },
       targets,

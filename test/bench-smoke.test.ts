@@ -1,0 +1,104 @@
+// The comparison benches end to end on a small cut of the embedded set with the tiny preset (seconds): `bench bear` trains two seeds
+// per method (seed 1 with --seedList, reusing seed 0), `bench scoring` chooses the decoding distribution on a selection
+// run's validation rows and evaluates every seed with it (cached: a second call gives the same figures).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { embeddedDir } from '../src/data/index.js';
+import { setNumThreads } from '../src/engine/index.js';
+import { runBearBench } from '../bench/bear.js';
+import { runScoringBench } from '../bench/scoring.js';
+
+setNumThreads(1);
+
+const args = (o: Record<string, string>) => new Map(Object.entries(o));
+/** A small windows-format set `mini` under `dataDir`: the embedded set's catalogue, its first `rows` rows per split. */
+function miniSet(dataDir: string, rows: number): void {
+  const src = embeddedDir();
+  const dst = join(dataDir, 'mini');
+  mkdirSync(dst, { recursive: true });
+  copyFileSync(join(src, 'id2name4Rec.json'), join(dst, 'id2name4Rec.json'));
+  for (const f of ['train.csv', 'valid.csv', 'test.csv']) {
+    const lines = readFileSync(join(src, f), 'utf8').split('\n');
+    writeFileSync(join(dst, f), lines.slice(0, rows + 1).join('\n') + '\n');
+  }
+}
+
+const COMMON = {
+  sets: 'mini',
+  dataDir: 'data',
+  paperSample: 'false',
+  preset: 'tiny',
+  threads: '1',
+  'trainer.epochs': '1',
+  'model.dModel': '16',
+  'model.dFF': '32',
+  'model.nLayers': '1',
+  'eval.validUsers': '30',
+};
+
+test('bench bear (--seedList) and bench scoring (choice on validation, all seeds, cached) on the embedded set', async () => {
+  const cwd = process.cwd();
+  const dir = mkdtempSync(join(tmpdir(), 'genrec-bench-'));
+  const quiet = console.log;
+  process.chdir(dir);
+  console.log = () => {};
+  try {
+    miniSet('data', 40);
+    const final = { ...COMMON, select: 'false', tag: 'prefix', methods: 'sft,bear', pruneUsers: '5' };
+    await runBearBench(args({ ...final, seeds: '1' }));
+    await runBearBench(args({ ...final, seedList: '1', diagnose: 'false' }));
+    await runBearBench(
+      args({ ...COMMON, tag: 'prefixsel', seeds: '1', methods: 'bear', diagnose: 'false', refit: 'false' }),
+    );
+    const runs = readdirSync(join('runs', 'bench'))
+      .filter((f) => !f.endsWith('.json'))
+      .sort();
+    assert.deepEqual(runs, [
+      'mini-bear-s0-prefix',
+      'mini-bear-s0-prefixsel',
+      'mini-bear-s1-prefix',
+      'mini-sft-s0-prefix',
+      'mini-sft-s1-prefix',
+    ]);
+    const flags = { set: 'mini', methods: 'sft,bear', validUsers: '30', pruneUsers: '5', seeds: '3' };
+    const r = runScoringBench(args(flags)) as {
+      methods: Record<string, { chosen: string; how: string; validScores: object; seeds: { seed: number }[] }>;
+      comparisons: Record<string, { seeds: number[] }>;
+    };
+    assert.equal(r.methods.sft.how, 'default');
+    assert.equal(r.methods.sft.chosen, 'full');
+    assert.equal(r.methods.bear.how, 'validation');
+    assert.deepEqual(Object.keys(r.methods.bear.validScores).sort(), ['full', 'valid']);
+    assert.deepEqual(
+      r.methods.bear.seeds.map((s) => s.seed),
+      [0, 1],
+    );
+    assert.deepEqual(r.comparisons['bear vs sft'].seeds, [0, 1]);
+    const bearDir = join('runs', 'bench', 'mini-bear-s1-prefix');
+    assert.ok(existsSync(join(bearDir, `pruning-test-5${r.methods.bear.chosen === 'full' ? '' : '-valid'}.json`)));
+    // cached figures come back unchanged; a given choice overrides validation
+    const again = runScoringBench(args(flags)) as typeof r;
+    assert.deepEqual(again.methods, r.methods);
+    const given = runScoringBench(args({ ...flags, choose: 'bear=valid,sft=valid', diagnose: 'false' })) as typeof r;
+    assert.equal(given.methods.bear.how, 'given');
+    assert.equal(given.methods.sft.chosen, 'valid');
+    assert.throws(() => runScoringBench(args({ ...flags, choose: 'msl=valid' })), /--choose/);
+    assert.throws(() => runScoringBench(args({ ...flags, bogus: '1' })), /unknown flag --bogus/);
+  } finally {
+    console.log = quiet;
+    process.chdir(cwd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
