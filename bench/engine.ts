@@ -5,9 +5,11 @@
 import { adam, manualSeed, noGrad, randint, getNumThreads, tidy, keep } from '../src/engine/index.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import { REFERENCE_CONFIG, Transformer, selectCache, type KVCache } from '../src/model/transformer.js';
+import { rejectUnknownFlags } from './args.js';
 import { median, peakRssMb, timeMs } from './timing.js';
 
 export function runEngineBench(args: Map<string, string>): Record<string, number> {
+  rejectUnknownFlags('engine', args, ['threads', 'steps']);
   applyThreads(Number(args.get('threads') ?? 0)); // 0: the cores that are really free (reported below)
   const steps = Math.max(10, Number(args.get('steps') ?? 10));
   manualSeed(0);

@@ -10,9 +10,11 @@ import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { loadRun } from '../src/pipeline/run.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import { formatConsoleTable, type Row } from '../src/report/table.js';
+import { rejectUnknownFlags } from './args.js';
 import { peakRssMb } from './timing.js';
 
 export function runExactBench(args: Map<string, string>): Record<string, unknown> {
+  rejectUnknownFlags('exact', args, ['run', 'users', 'limits', 'split', 'threads']);
   const dir = args.get('run');
   if (!dir) throw new Error('bench exact: --run DIR is required (a trained run directory)');
   const users = Number(args.get('users') ?? 20);

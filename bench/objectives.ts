@@ -18,6 +18,7 @@ import {
   tidy,
 } from '../src/engine/index.js';
 import { REFERENCE_CONFIG, Transformer } from '../src/model/transformer.js';
+import { rejectUnknownFlags } from './args.js';
 import { Rng } from '../src/util/rng.js';
 import { createObjective } from '../src/train/objectives/registry.js';
 import type { Objective, ObjectiveInput } from '../src/train/objectives/types.js';
@@ -77,6 +78,7 @@ const VARIANTS: [string, string, Record<string, unknown>][] = [
 ];
 
 export function runObjectivesBench(args: Map<string, string>): Record<string, unknown> {
+  rejectUnknownFlags('objectives', args, ['threads', 'repeats', 'objective-repeats']);
   const threads = Number(args.get('threads') ?? (Number(process.env.GENREC_THREADS ?? 0) || getNumThreads()));
   const repeats = Math.max(20, Number(args.get('repeats') ?? 20));
   const objectiveRepeats = Math.max(repeats, Number(args.get('objective-repeats') ?? 100));

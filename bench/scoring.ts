@@ -23,6 +23,7 @@ import { applyThreads } from '../src/pipeline/threads.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
+import { rejectUnknownFlags } from './args.js';
 import { benchRunDir, cachedDiagnostics, cachedEvaluation, readRun } from './runs.js';
 
 const SCORINGS: TokenScoring[] = ['full', 'valid'];
@@ -68,7 +69,7 @@ interface SeedResult {
 }
 
 export function runScoringBench(args: Map<string, string>): Record<string, unknown> {
-  for (const k of args.keys()) if (!OWN.has(k)) throw new Error(`bench scoring: unknown flag --${k}`);
+  rejectUnknownFlags('scoring', args, OWN);
   const set = args.get('set');
   if (!set) throw new Error('bench scoring: --set is required (e.g. amazon-office)');
   const methods = (args.get('methods') ?? 'sft,msl,bear').split(',').filter(Boolean);
