@@ -166,8 +166,8 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
   }
   const cols = [
     { key: 'method' },
-    { key: 'valid full', header: 'valid NDCG@10 (full)', decimals: 4 },
-    { key: 'valid valid', header: 'valid NDCG@10 (valid)', decimals: 4 },
+    { key: 'valid full', header: 'valid NDCG@10 (full)', decimals: 4, align: 'right' as const },
+    { key: 'valid valid', header: 'valid NDCG@10 (valid)', decimals: 4, align: 'right' as const },
     { key: 'chosen' },
     { key: 'seeds' },
     ...COLS.map((key) => ({
