@@ -11,13 +11,13 @@
 //     exist) are decoded on test with the chosen scoring, and (--diagnose true) BEAR's pruning diagnostics are computed
 //     with it on the first --pruneUsers test rows. Test is never used to choose.
 // Reported: mean ± std over seeds of NDCG/HR@5/10, PR@5/10, the necessary-condition share and training seconds per
-// epoch; paired bootstraps of NDCG@10 between methods over test users, on seed 0 and on the per-user mean over the
-// seeds every method has. Evaluations and diagnostics are cached next to the runs. Last line is JSON.
+// epoch; PR@10 pooled over seeds (pruned / cases) with its 95% Wilson interval; paired bootstraps of NDCG@10 between
+// methods over test users, on seed 0 and on the per-user mean over the seeds both methods have. Evaluations and diagnostics are cached next to the runs. Last line is JSON.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenScoring } from '../src/decode/common.js';
 import type { PruningSummary } from '../src/eval/pruning.js';
-import { meanStd, pairedBootstrap } from '../src/eval/stats.js';
+import { meanStd, pairedBootstrap, wilsonInterval } from '../src/eval/stats.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
@@ -140,7 +140,9 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
     const pooled = (k: number) => {
       const c = seeds.reduce((a, r) => a + (r.values[`pr@${k} cases`] ?? 0), 0);
       const p = seeds.reduce((a, r) => a + (r.values[`pr@${k} pruned`] ?? 0), 0);
-      return c > 0 ? `${(p / c).toFixed(3)} (${p}/${c})` : '–';
+      if (c === 0) return '–';
+      const w = wilsonInterval(p, c);
+      return `${(p / c).toFixed(3)} (${p}/${c}) [${w.lo.toFixed(3)}, ${w.hi.toFixed(3)}]`;
     };
     const row: Row = {
       method: m,
@@ -153,7 +155,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
       const v = summary[c];
       row[c] = !v || !Number.isFinite(v.mean) ? null : v.n > 1 ? { mean: v.mean, std: v.std } : v.mean;
     }
-    if (diagnoseFlag === 'true') row['PR@10 pooled'] = pooled(10);
+    if (diagnoseFlag === 'true') row['PR@10 pooled'] = pooled(10); // with its 95% Wilson interval
     rows.push(row);
     out[m] = {
       chosen,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateRankings, higherIsBetter, listMetrics, parseMetric, registerMetric } from '../src/eval/metrics.js';
-import { meanStd, pairedBootstrap, quantileSorted } from '../src/eval/stats.js';
+import { meanStd, pairedBootstrap, quantileSorted, wilsonInterval } from '../src/eval/stats.js';
 import { Rng } from '../src/util/rng.js';
 
 const close = (a: number, b: number, eps = 1e-12): void => assert.ok(Math.abs(a - b) < eps, `${a} vs ${b}`);
@@ -191,4 +191,19 @@ test('paired bootstrap: noisy equal methods are a tie; interval width is sane', 
   assert.throws(() => pairedBootstrap([], []), /no users/);
   assert.throws(() => pairedBootstrap([1], [1], { confidence: 1 }), /confidence/);
   assert.throws(() => pairedBootstrap([NaN], [1]), /user 0 has a non-finite value/);
+});
+
+test('wilsonInterval matches hand-computed values', () => {
+  // k = 3, n = 43, z = 1.96: p = 0.069767; centre = (p + z²/2n) / (1 + z²/n) = 0.114437 / 1.089340 = 0.105052;
+  // half = (z / 1.089340) · sqrt(p(1−p)/n + z²/4n²) = 1.799255 · 0.045041 = 0.081041
+  const w = wilsonInterval(3, 43);
+  assert.ok(Math.abs(w.lo - 0.024011) < 1e-5, `lo ${w.lo}`);
+  assert.ok(Math.abs(w.hi - 0.186093) < 1e-5, `hi ${w.hi}`);
+  const zero = wilsonInterval(0, 10); // lo = 0, hi = z²/(n + z²) = 3.8416 / 13.8416
+  assert.equal(zero.lo, 0);
+  assert.ok(Math.abs(zero.hi - 3.8416 / 13.8416) < 1e-9);
+  const all = wilsonInterval(10, 10);
+  assert.ok(Math.abs(all.lo - 10 / 13.8416) < 1e-9 && all.hi === 1);
+  assert.ok(Number.isNaN(wilsonInterval(0, 0).lo));
+  assert.throws(() => wilsonInterval(4, 3), /0 ≤ k ≤ n/);
 });

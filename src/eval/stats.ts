@@ -130,3 +130,18 @@ export function pairedBootstrap(
     verdict,
   };
 }
+
+/**
+ * Wilson score interval of a binomial proportion `k / n` (z = 1.96: 95%). Used for rates over few cases, e.g. PR@K
+ * pooled over seeds, where the normal approximation fails near 0 and 1. [NaN, NaN] when n = 0.
+ */
+export function wilsonInterval(k: number, n: number, z = 1.96): { lo: number; hi: number } {
+  if (!Number.isInteger(k) || !Number.isInteger(n) || k < 0 || n < 0 || k > n)
+    throw new Error(`wilsonInterval: need integers 0 ≤ k ≤ n, got k = ${k}, n = ${n}`);
+  if (n === 0) return { lo: NaN, hi: NaN };
+  const p = k / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return { lo: Math.max(0, centre - half), hi: Math.min(1, centre + half) };
+}
