@@ -31,11 +31,12 @@ import { RunConfigDef, resolveRunConfig, type RunConfig } from '../src/pipeline/
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import type { PruningSummary } from '../src/eval/pruning.js';
-import { meanStd, pairedBootstrap } from '../src/eval/stats.js';
+import { pairedBootstrap } from '../src/eval/stats.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
 import { benchRunDir, cachedDiagnostics, trainOrReuse, type StoredRun } from './runs.js';
+import { seedColumns, seedRun, summarize, summaryCells, type SeedRun, type Summary } from './seeds.js';
 
 const OWN = new Set([
   'sets',
@@ -54,16 +55,6 @@ const OWN = new Set([
   'tag',
   'seedList',
 ]);
-const COLS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10', 'pr@5', 'pr@10', 'nec@10', 'exact ndcg@10', 'train s/ep'];
-
-interface MethodRun {
-  seed: number;
-  values: Record<string, number>;
-  ndcg10: Float64Array;
-  /** PR@K case and pruned counts (summed over seeds for a pooled rate). */
-  counts: Record<string, { cases: number; pruned: number }>;
-}
-
 type Log = (line: string) => void;
 const log: Log = (l) => void process.stderr.write(l + '\n');
 
@@ -178,48 +169,9 @@ async function methodRuns(
   return out;
 }
 
-function toMethodRun(r: StoredRun, s: PruningSummary | null): MethodRun {
-  const values: Record<string, number> = { 'train s/ep': r.secondsPerEpoch };
-  for (const k of ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10']) values[k] = r.mean[k] ?? NaN;
-  const counts: MethodRun['counts'] = {};
-  if (s) {
-    for (const [key, v] of Object.entries(s.byK)) {
-      values[key] = v.rate;
-      values[key.replace('pr@', 'nec@')] = v.necessaryShare;
-      counts[key] = { cases: v.cases, pruned: v.pruned };
-    }
-    values['exact ndcg@10'] = s.exact['ndcg@10'] ?? NaN;
-    values['exact hr@10'] = s.exact['hr@10'] ?? NaN;
-    values['violation rate'] = s.violationRate;
-  }
-  return { seed: r.config.seed, values, ndcg10: r.perUser['ndcg@10'] ?? new Float64Array(0), counts };
-}
-
-type Summary = Record<string, { mean: number; std: number; n: number }>;
-
-/** mean ± std over seeds of every value (NaN-valued seeds, e.g. PR@K with no case, are skipped), plus pooled PR@K. */
-function summarize(runs: MethodRun[]): Summary {
-  const out: Summary = {};
-  for (const k of new Set(runs.flatMap((r) => Object.keys(r.values)))) {
-    const xs = runs.map((r) => r.values[k]).filter((x) => Number.isFinite(x));
-    out[k] = xs.length > 0 ? meanStd(xs) : { mean: NaN, std: NaN, n: 0 };
-  }
-  for (const key of new Set(runs.flatMap((r) => Object.keys(r.counts)))) {
-    const cases = runs.reduce((a, r) => a + (r.counts[key]?.cases ?? 0), 0);
-    const pruned = runs.reduce((a, r) => a + (r.counts[key]?.pruned ?? 0), 0);
-    out[`${key} cases`] = { mean: cases, std: 0, n: runs.length };
-    out[`${key} pooled`] = { mean: cases > 0 ? pruned / cases : NaN, std: 0, n: runs.length };
-  }
-  return out;
-}
-
 function rowsOf(summary: Record<string, Summary>): Row[] {
   return Object.entries(summary).map(([m, s]) => {
-    const row: Row = { method: m, seeds: s['ndcg@10']?.n ?? 0 };
-    for (const c of COLS) {
-      const v = s[c];
-      row[c] = !v || !Number.isFinite(v.mean) ? null : v.n > 1 ? { mean: v.mean, std: v.std } : v.mean;
-    }
+    const row: Row = { method: m, seeds: s['ndcg@10']?.n ?? 0, ...summaryCells(s) };
     row['PR@10 pooled (cases)'] = s['pr@10 pooled']
       ? `${Number.isFinite(s['pr@10 pooled'].mean) ? s['pr@10 pooled'].mean.toFixed(3) : '–'} (${s['pr@10 cases'].mean})`
       : null;
@@ -229,16 +181,7 @@ function rowsOf(summary: Record<string, Summary>): Row[] {
 
 function printTable(title: string, summary: Record<string, Summary>): void {
   const rows = rowsOf(summary);
-  const cols = [
-    { key: 'method' },
-    { key: 'seeds' },
-    ...COLS.map((k) => ({
-      key: k,
-      decimals: k === 'train s/ep' ? 1 : 4,
-      ...(k.startsWith('ndcg') || k.startsWith('hr') ? { best: 'max' as const } : {}),
-    })),
-    { key: 'PR@10 pooled (cases)' },
-  ];
+  const cols = [{ key: 'method' }, { key: 'seeds' }, ...seedColumns(), { key: 'PR@10 pooled (cases)' }];
   console.log(`\n${title}`);
   console.log(formatConsoleTable(rows, cols));
   console.log('\n' + formatMarkdownTable(rows, cols));
@@ -277,10 +220,18 @@ export async function runBearBench(args: Map<string, string>): Promise<Record<st
 
   const result: Record<string, Record<string, unknown>> = {};
   const compare = async (set: string, ds: NextItemDataset, spec: string, ms: string[], title: string) => {
-    const runs: Record<string, MethodRun[]> = {};
+    const runs: Record<string, SeedRun[]> = {};
     for (const m of ms) {
       const stored = await methodRuns(ds, spec, set, m, seeds, flags, threads, reuse, tag);
-      runs[m] = stored.map((r) => toMethodRun(r, doDiagnose ? diagnose(r, ds, pruneUsers) : null));
+      runs[m] = stored.map((r) =>
+        seedRun(
+          r.config.seed,
+          r.mean,
+          r.secondsPerEpoch,
+          r.perUser['ndcg@10'] ?? new Float64Array(0),
+          doDiagnose ? diagnose(r, ds, pruneUsers) : null,
+        ),
+      );
     }
     const summary: Record<string, Summary> = {};
     for (const m of ms) summary[m] = summarize(runs[m]);

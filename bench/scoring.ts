@@ -16,8 +16,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenScoring } from '../src/decode/common.js';
-import type { PruningSummary } from '../src/eval/pruning.js';
-import { meanStd, pairedBootstrap, wilsonInterval } from '../src/eval/stats.js';
+import { pairedBootstrap, wilsonInterval } from '../src/eval/stats.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
@@ -25,6 +24,7 @@ import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
 import { rejectUnknownFlags } from './args.js';
 import { benchRunDir, cachedDiagnostics, cachedEvaluation, readRun } from './runs.js';
+import { seedColumns, seedRun, summarize, summaryCells, type SeedRun } from './seeds.js';
 
 const SCORINGS: TokenScoring[] = ['full', 'valid'];
 const OWN = new Set([
@@ -39,7 +39,6 @@ const OWN = new Set([
   'pruneUsers',
   'threads',
 ]);
-const COLS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10', 'pr@5', 'pr@10', 'nec@10', 'exact ndcg@10', 'train s/ep'];
 const log = (l: string): void => void process.stderr.write(l + '\n');
 
 function nonNegInt(args: Map<string, string>, key: string, def: number): number {
@@ -60,12 +59,6 @@ export function parseChoices(spec: string, methods: string[]): Record<string, To
     out[m] = sc;
   }
   return out;
-}
-
-interface SeedResult {
-  seed: number;
-  values: Record<string, number>;
-  ndcg10: Float64Array;
 }
 
 export function runScoringBench(args: Map<string, string>): Record<string, unknown> {
@@ -91,14 +84,14 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
   const valid = validUsers > 0 ? ds.valid.slice(-validUsers) : ds.valid;
   const rows: Row[] = [];
   const out: Record<string, unknown> = {};
-  const perSeed: Record<string, SeedResult[]> = {};
+  const perSeed: Record<string, SeedRun[]> = {};
   for (const m of methods) {
     // 1. choose on validation (or take the given choice)
     const selDir = benchRunDir(set, m, 0, selectTag);
     const validScores: Partial<Record<TokenScoring, number>> = {};
     let chosen: TokenScoring = 'full';
     let how = 'default';
-    const sel = existsSync(join(selDir, 'model.safetensors')) ? readRun(selDir, ds.train.length) : null;
+    const sel = !given[m] && existsSync(join(selDir, 'model.safetensors')) ? readRun(selDir, ds.train.length) : null;
     if (given[m]) {
       chosen = given[m];
       how = 'given';
@@ -109,37 +102,23 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
       how = 'validation';
     }
     // 2. the final runs on test with the choice
-    const seeds: SeedResult[] = [];
+    const seeds: SeedRun[] = [];
     for (let seed = 0; seed < nSeeds; seed++) {
       const dir = benchRunDir(set, m, seed, finalTag);
       const run = readRun(dir, ds.train.length);
       if (!run || !existsSync(join(dir, 'model.safetensors'))) continue;
       const ev = cachedEvaluation(dir, run.config, ds.test, 'test', ds.fingerprint, chosen, log);
-      const values: Record<string, number> = { 'train s/ep': run.secondsPerEpoch };
-      for (const k of ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10']) values[k] = ev.mean[k] ?? NaN;
-      if (diagnoseFlag === 'true') {
-        const s: PruningSummary = cachedDiagnostics(dir, run.config, ds.test, pruneUsers, chosen, log);
-        for (const [key, v] of Object.entries(s.byK)) {
-          values[key] = v.rate;
-          values[key.replace('pr@', 'nec@')] = v.necessaryShare;
-          values[`${key} cases`] = v.cases;
-          values[`${key} pruned`] = v.pruned;
-        }
-        values['exact ndcg@10'] = s.exact['ndcg@10'] ?? NaN;
-      }
-      seeds.push({ seed, values, ndcg10: Float64Array.from(ev.perUser['ndcg@10']) });
+      const diag =
+        diagnoseFlag === 'true' ? cachedDiagnostics(dir, run.config, ds.test, pruneUsers, chosen, log) : null;
+      seeds.push(seedRun(seed, ev.mean, run.secondsPerEpoch, Float64Array.from(ev.perUser['ndcg@10']), diag));
     }
     if (seeds.length === 0)
       throw new Error(`bench scoring: no finished run ${benchRunDir(set, m, 0, finalTag)} (or later seeds)`);
     perSeed[m] = seeds;
-    const summary: Record<string, { mean: number; std: number; n: number }> = {};
-    for (const k of new Set(seeds.flatMap((r) => Object.keys(r.values)))) {
-      const xs = seeds.map((r) => r.values[k]).filter((x) => Number.isFinite(x));
-      summary[k] = xs.length > 0 ? meanStd(xs) : { mean: NaN, std: NaN, n: 0 };
-    }
+    const summary = summarize(seeds);
     const pooled = (k: number) => {
-      const c = seeds.reduce((a, r) => a + (r.values[`pr@${k} cases`] ?? 0), 0);
-      const p = seeds.reduce((a, r) => a + (r.values[`pr@${k} pruned`] ?? 0), 0);
+      const c = summary[`pr@${k} cases`]?.mean ?? 0;
+      const p = summary[`pr@${k} pruned`]?.mean ?? 0;
       if (c === 0) return '–';
       const w = wilsonInterval(p, c);
       return `${(p / c).toFixed(3)} (${p}/${c}) [${w.lo.toFixed(3)}, ${w.hi.toFixed(3)}]`;
@@ -150,18 +129,15 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
       'valid valid': validScores.valid ?? null,
       chosen: `${chosen} (${how})`,
       seeds: seeds.map((r) => r.seed).join(','),
+      ...summaryCells(summary),
     };
-    for (const c of COLS) {
-      const v = summary[c];
-      row[c] = !v || !Number.isFinite(v.mean) ? null : v.n > 1 ? { mean: v.mean, std: v.std } : v.mean;
-    }
     if (diagnoseFlag === 'true') row['PR@10 pooled'] = pooled(10); // with its 95% Wilson interval
     rows.push(row);
     out[m] = {
       chosen,
       how,
       validScores,
-      seeds: seeds.map((r) => ({ seed: r.seed, ...r.values })),
+      seeds: seeds.map((r) => ({ seed: r.seed, ...r.values, counts: r.counts })),
       summary,
       selectRun: selDir,
     };
@@ -172,11 +148,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
     { key: 'valid valid', header: 'valid NDCG@10 (valid)', decimals: 4, align: 'right' as const },
     { key: 'chosen' },
     { key: 'seeds' },
-    ...COLS.map((key) => ({
-      key,
-      decimals: key === 'train s/ep' ? 1 : 4,
-      ...(key.startsWith('ndcg') || key.startsWith('hr') ? { best: 'max' as const } : {}),
-    })),
+    ...seedColumns(),
     ...(diagnoseFlag === 'true' ? [{ key: 'PR@10 pooled' }] : []),
   ];
   console.log(
@@ -187,7 +159,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
 
   // paired bootstraps over test users: seed 0, and the per-user mean over the seeds both methods have
   const comparisons: Record<string, unknown> = {};
-  const meanOver = (rs: SeedResult[], seeds: Set<number>): Float64Array => {
+  const meanOver = (rs: SeedRun[], seeds: Set<number>): Float64Array => {
     const sel = rs.filter((r) => seeds.has(r.seed));
     const acc = new Float64Array(sel[0].ndcg10.length);
     for (const r of sel) for (let u = 0; u < acc.length; u++) acc[u] += r.ndcg10[u] / sel.length;

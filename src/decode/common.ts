@@ -94,13 +94,19 @@ export function childScores(
   const c = children.width;
   const tok = tensor(children.tokens, [n, c], 'int64');
   let s = logProbs.gather(1, tok.clamp(0, null)).double().maskedFill(tok.lt(0), -Infinity);
-  if (scoring === 'valid') {
-    // renormalise over the trie-valid children: log p(y | prefix, y valid); rows without children stay -inf
-    const lse = s.logsumexp(1, true);
-    s = s.sub(lse.maskedFill(lse.isfinite().logicalNot(), 0));
-  }
+  // renormalise over the trie-valid children: log p(y | prefix, y valid)
+  if (scoring === 'valid') s = s.sub(validLogNormaliser(s, 1, true));
   if (base !== null) s = s.add(tensor(base, [n, 1], 'float64'));
   return s;
+}
+
+/**
+ * log Σ exp of `scores` (−inf at invalid tokens) along `dim`: the normaliser of the distribution renormalised over the
+ * valid tokens. 0 where no token is valid, so that such rows stay −inf after subtracting it.
+ */
+export function validLogNormaliser(scores: Tensor, dim: number, keepDim: boolean): Tensor {
+  const lse = scores.logsumexp(dim, keepDim);
+  return lse.maskedFill(lse.isfinite().logicalNot(), 0);
 }
 
 /**

@@ -33,7 +33,8 @@
  * exceed the limit, the segments whose best frontier prefix scores lowest are evicted (instead of compacted) until
  * half the limit is left: their frontier entries forget the parent state, and when one of them is popped, its state
  * is recomputed from the users' root state along the prefix's tokens (batched by prefix length; `recomputedRows`
- * counts the extra rows). The root state (one row per user) is never evicted. Neither step changes which prefixes are expanded, so the result is the same.
+ * counts the extra rows). The root state (one row per user) is never evicted. Neither step changes which prefixes
+ * are expanded, so the result is the same.
  *
  * Cost report: `expansions[u]` counts the model rows evaluated for user u (its root at `start`, plus
  * one per expanded prefix); scoring every item exhaustively needs `internalNodes` rows per user (every

@@ -19,9 +19,16 @@
 import { noGrad, tidy, type Tensor } from '../engine/index.js';
 import { beamSearchDetailed } from '../decode/beam.js';
 import { exactTopK } from '../decode/exact.js';
-import { advanceModel, childScores, internalNodeCount, startModel, type StepOutput } from '../decode/common.js';
+import {
+  advanceModel,
+  childScores,
+  internalNodeCount,
+  startModel,
+  validLogNormaliser,
+  type StepOutput,
+  type TokenScoring,
+} from '../decode/common.js';
 import type { DecodeInput, StepModel } from '../decode/types.js';
-import type { TokenScoring } from '../decode/common.js';
 import type { PrefixTrie } from '../ids/trie.js';
 import type { GenRecModel } from '../model/genrec.js';
 import type { Example } from '../data/types.js';
@@ -157,8 +164,7 @@ export function siblingRanksTeacherForced(
  */
 function tokenScores(zY: Tensor, zValid: Tensor, validMask: Tensor, scoring: TokenScoring): Tensor {
   if (scoring === 'full') return zY;
-  const lse = zValid.maskedFill(validMask.logicalNot(), -Infinity).logsumexp(-1); // [B, L]
-  return zY.sub(lse.maskedFill(lse.isfinite().logicalNot(), 0));
+  return zY.sub(validLogNormaliser(zValid.maskedFill(validMask.logicalNot(), -Infinity), -1, false));
 }
 
 /** Per row: Σ_t token log-probs [B, L] over the real positions of `mask` [B, L], summed in float64. */
@@ -188,8 +194,9 @@ export function itemLogProbs(
           const tb = targetBatch(model.ids, items.subarray(a, b));
           const lp = model.forwardTrain(model.encodeHistories(histories.slice(a, b)), tb.targetIn).logSoftmax(-1);
           const zY = lp.gather(2, tb.targets.unsqueeze(-1)).squeeze(-1);
-          const zValid = scoring === 'full' ? zY : lp.gather(2, tb.valid.tokens);
-          return sequenceLogProbs(tokenScores(zY, zValid, tb.valid.mask, scoring), tb.mask);
+          const scores =
+            scoring === 'full' ? zY : tokenScores(zY, lp.gather(2, tb.valid.tokens), tb.valid.mask, scoring);
+          return sequenceLogProbs(scores, tb.mask);
         }),
       );
       out.set(lp, a);
