@@ -152,7 +152,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
     ...(diagnoseFlag === 'true' ? [{ key: 'PR@10 pooled' }] : []),
   ];
   console.log(
-    `\n${set}: decoding distribution chosen on validation, test with the choice (mean ± std over seeds; PR@K on the first ${pruneUsers || 'all'} test rows)`,
+    `\n${set}: decoding distribution chosen on validation, test with the choice (mean ± std over seeds; PR@K on ${pruneUsers ? `the first ${pruneUsers}` : 'all'} test rows)`,
   );
   console.log(formatConsoleTable(rows, cols));
   console.log('\n' + formatMarkdownTable(rows, cols));
