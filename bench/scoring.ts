@@ -12,7 +12,8 @@
 //     with it on the first --pruneUsers test rows. Test is never used to choose.
 // Reported: mean ± std over seeds of NDCG/HR@5/10, PR@5/10, the necessary-condition share and training seconds per
 // epoch; PR@10 pooled over seeds (pruned / cases) with its 95% Wilson interval; paired bootstraps of NDCG@10 between
-// methods over test users, on seed 0 and on the per-user mean over the seeds both methods have. Evaluations and diagnostics are cached next to the runs. Last line is JSON.
+// methods over test users, on seed 0 and on the per-user mean over the seeds both methods have. Evaluations and
+// diagnostics are cached next to the runs. Last line is JSON.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenScoring } from '../src/decode/common.js';
