@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Progress, formatDuration } from '../src/util/progress.js';
 import { codeVersion, computeCodeVersion, findPackageRoot } from '../src/util/version.js';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -99,6 +99,14 @@ test('code version: package version, fail-soft commit', () => {
     assert.equal(w.packageVersion, '9.9.9');
     assert.equal(w.commit, 'unknown'); // not a git checkout
     assert.equal(w.string, 'pkg@9.9.9+unknown');
+    // a copy of dist/ outside the checkout: the build stamp supplies the commit; a malformed stamp is ignored
+    mkdirSync(path.join(dir, 'dist'));
+    writeFileSync(path.join(dir, 'dist', 'build-info.json'), JSON.stringify({ commit: 'abc1234-dirty' }));
+    assert.equal(computeCodeVersion(dir).string, 'pkg@9.9.9+abc1234-dirty');
+    writeFileSync(path.join(dir, 'dist', 'build-info.json'), JSON.stringify({ commit: 'rm -rf /' }));
+    assert.equal(computeCodeVersion(dir).commit, 'unknown');
+    writeFileSync(path.join(dir, 'dist', 'build-info.json'), '{');
+    assert.equal(computeCodeVersion(dir).commit, 'unknown');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,8 @@
 /**
  * Code version for results files: package version plus git commit (short sha, `-dirty` when the working tree has
- * uncommitted changes). Fails soft: outside a git checkout, without git, or before the first commit the commit is
- * `unknown`.
+ * uncommitted changes). Outside a git checkout (an installed package, a copy of dist/ used for long runs) the commit
+ * comes from `dist/build-info.json`, which `npm run build` stamps (scripts/stamp-build.mjs). Fails soft: without
+ * either, or before the first commit, the commit is `unknown`.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -42,6 +43,17 @@ function git(args: string[], cwd: string): string | undefined {
   }
 }
 
+/** The commit recorded by the build stamp `dist/build-info.json` under `root`, if it is present and well-formed. */
+function stampedCommit(root: string): string | undefined {
+  try {
+    const info = JSON.parse(readFileSync(path.join(root, 'dist', 'build-info.json'), 'utf8')) as { commit?: unknown };
+    if (typeof info.commit === 'string' && /^[0-9a-f]{4,40}(-dirty)?$/.test(info.commit)) return info.commit;
+  } catch {
+    // no stamp
+  }
+  return undefined;
+}
+
 /** Compute the code version for the package containing `dir` (default: the package containing this module). */
 export function computeCodeVersion(dir?: string): CodeVersion {
   const here = dir ?? path.dirname(fileURLToPath(import.meta.url));
@@ -67,6 +79,8 @@ export function computeCodeVersion(dir?: string): CodeVersion {
   if (sha && /^[0-9a-f]{4,40}$/.test(sha)) {
     const status = git(['status', '--porcelain'], cwd);
     commit = status === undefined ? sha : status === '' ? sha : `${sha}-dirty`;
+  } else if (root !== undefined) {
+    commit = stampedCommit(root) ?? commit;
   }
   return { packageVersion, commit, string: `${name}@${packageVersion}+${commit}` };
 }
