@@ -36,7 +36,7 @@ import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
 import { benchRunDir, cachedDiagnostics, trainOrReuse, type StoredRun } from './runs.js';
-import { seedColumns, seedRun, summarize, summaryCells, type SeedRun, type Summary } from './seeds.js';
+import { pooledCell, seedColumns, seedRun, summarize, summaryCells, type SeedRun, type Summary } from './seeds.js';
 
 const OWN = new Set([
   'sets',
@@ -172,16 +172,19 @@ async function methodRuns(
 function rowsOf(summary: Record<string, Summary>): Row[] {
   return Object.entries(summary).map(([m, s]) => {
     const row: Row = { method: m, seeds: s['ndcg@10']?.n ?? 0, ...summaryCells(s) };
-    row['PR@10 pooled (cases)'] = s['pr@10 pooled']
-      ? `${Number.isFinite(s['pr@10 pooled'].mean) ? s['pr@10 pooled'].mean.toFixed(3) : '–'} (${s['pr@10 cases'].mean})`
-      : null;
+    row['PR@10 pooled'] = pooledCell(s, 'pr@10');
     return row;
   });
 }
 
 function printTable(title: string, summary: Record<string, Summary>): void {
   const rows = rowsOf(summary);
-  const cols = [{ key: 'method' }, { key: 'seeds' }, ...seedColumns(), { key: 'PR@10 pooled (cases)' }];
+  const cols = [
+    { key: 'method' },
+    { key: 'seeds' },
+    ...seedColumns(),
+    { key: 'PR@10 pooled', header: 'PR@10 pooled (pruned/cases) [95%]' },
+  ];
   console.log(`\n${title}`);
   console.log(formatConsoleTable(rows, cols));
   console.log('\n' + formatMarkdownTable(rows, cols));

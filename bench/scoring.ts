@@ -17,7 +17,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenScoring } from '../src/decode/common.js';
-import { pairedBootstrap, wilsonInterval } from '../src/eval/stats.js';
+import { pairedBootstrap } from '../src/eval/stats.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
@@ -25,7 +25,7 @@ import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
 import { rejectUnknownFlags } from './args.js';
 import { benchRunDir, cachedDiagnostics, cachedEvaluation, readRun } from './runs.js';
-import { seedColumns, seedRun, summarize, summaryCells, type SeedRun } from './seeds.js';
+import { pooledCell, seedColumns, seedRun, summarize, summaryCells, type SeedRun } from './seeds.js';
 
 const SCORINGS: TokenScoring[] = ['full', 'valid'];
 const OWN = new Set([
@@ -117,13 +117,6 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
       throw new Error(`bench scoring: no finished run ${benchRunDir(set, m, 0, finalTag)} (or later seeds)`);
     perSeed[m] = seeds;
     const summary = summarize(seeds);
-    const pooled = (k: number) => {
-      const c = summary[`pr@${k} cases`]?.mean ?? 0;
-      const p = summary[`pr@${k} pruned`]?.mean ?? 0;
-      if (c === 0) return '–';
-      const w = wilsonInterval(p, c);
-      return `${(p / c).toFixed(3)} (${p}/${c}) [${w.lo.toFixed(3)}, ${w.hi.toFixed(3)}]`;
-    };
     const row: Row = {
       method: m,
       'valid full': validScores.full ?? null,
@@ -132,7 +125,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
       seeds: seeds.map((r) => r.seed).join(','),
       ...summaryCells(summary),
     };
-    if (diagnoseFlag === 'true') row['PR@10 pooled'] = pooled(10); // with its 95% Wilson interval
+    if (diagnoseFlag === 'true') row['PR@10 pooled'] = pooledCell(summary, 'pr@10') ?? '–';
     rows.push(row);
     out[m] = {
       chosen,
@@ -150,7 +143,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
     { key: 'chosen' },
     { key: 'seeds' },
     ...seedColumns(),
-    ...(diagnoseFlag === 'true' ? [{ key: 'PR@10 pooled' }] : []),
+    ...(diagnoseFlag === 'true' ? [{ key: 'PR@10 pooled', header: 'PR@10 pooled (pruned/cases) [95%]' }] : []),
   ];
   console.log(
     `\n${set}: decoding distribution chosen on validation, test with the choice (mean ± std over seeds; PR@K on ${pruneUsers ? `the first ${pruneUsers}` : 'all'} test rows)`,

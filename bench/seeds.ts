@@ -1,6 +1,6 @@
 // Per-seed figures of a method and their summary over seeds, shared by `bench bear` and `bench scoring`.
 import type { PruningSummary } from '../src/eval/pruning.js';
-import { meanStd } from '../src/eval/stats.js';
+import { meanStd, wilsonInterval } from '../src/eval/stats.js';
 import type { Row } from '../src/report/table.js';
 
 /** The columns of the comparison tables (mean ± std over seeds). */
@@ -68,6 +68,19 @@ export function summarize(runs: SeedRun[]): Summary {
     out[`${key} pooled`] = { mean: cases > 0 ? pruned / cases : NaN, std: 0, n: runs.length };
   }
   return out;
+}
+
+/**
+ * The pooled PR@K cell of a summary: 'rate (pruned/cases) [lo, hi]' with its 95% Wilson interval; '–' when no seed
+ * had a case; null when the summary has no diagnostics.
+ */
+export function pooledCell(s: Summary, key: string): string | null {
+  const c = s[`${key} cases`]?.mean;
+  const p = s[`${key} pruned`]?.mean;
+  if (c === undefined || p === undefined) return null;
+  if (c === 0) return '–';
+  const w = wilsonInterval(p, c);
+  return `${(p / c).toFixed(3)} (${p}/${c}) [${w.lo.toFixed(3)}, ${w.hi.toFixed(3)}]`;
 }
 
 /** The SEED_COLS cells of a summary: mean ± std over several seeds, the value of one, null when absent. */

@@ -19,6 +19,7 @@ import { embeddedDir } from '../src/data/index.js';
 import { setNumThreads } from '../src/engine/index.js';
 import { runBearBench } from '../bench/bear.js';
 import { runScoringBench } from '../bench/scoring.js';
+import { pooledCell, summarize, type SeedRun } from '../bench/seeds.js';
 
 setNumThreads(1);
 
@@ -101,4 +102,17 @@ test('bench bear (--seedList) and bench scoring (choice on validation, all seeds
     process.chdir(cwd);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('pooled PR@K cell: pruned/cases over seeds with the 95% Wilson interval', () => {
+  const run = (seed: number, cases: number, pruned: number): SeedRun => ({
+    seed,
+    values: { 'pr@10': cases > 0 ? pruned / cases : NaN },
+    counts: { 'pr@10': { cases, pruned } },
+    ndcg10: new Float64Array([0.1]),
+  });
+  // 3/10 + 1/10 = 4/20 = 0.2; Wilson (z = 1.96) for 4 of 20: [0.0807, 0.4160]
+  assert.equal(pooledCell(summarize([run(0, 10, 3), run(1, 10, 1)]), 'pr@10'), '0.200 (4/20) [0.081, 0.416]');
+  assert.equal(pooledCell(summarize([run(0, 0, 0)]), 'pr@10'), '–');
+  assert.equal(pooledCell(summarize([run(0, 10, 3)]), 'pr@5'), null);
 });
