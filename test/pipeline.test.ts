@@ -9,9 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadDataset } from '../src/data/index.js';
 import { resolveRunConfig, RunConfigDef } from '../src/pipeline/config.js';
-import { runExperiment, loadRun } from '../src/pipeline/run.js';
+import { runExperiment, runTrainerSeed, loadRun } from '../src/pipeline/run.js';
 import { recommend } from '../src/pipeline/recommend.js';
 import { liveTensors, setNumThreads } from '../src/engine/index.js';
+import { readCheckpointMeta } from '../src/engine/checkpoint.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -51,6 +52,7 @@ test('pipeline: train on a slice, write results, reload the run and recommend va
         value: {
           preset: 'tiny',
           out: dir,
+          seed: 1,
           threads: 1,
           refit: false,
           trainOnPrefixes: true,
@@ -73,6 +75,12 @@ test('pipeline: train on a slice, write results, reload the run and recommend va
     assert.equal(res.config.objective, 'msl');
     assert.ok(typeof res.codeVersion === 'string' && res.codeVersion.startsWith('genrec@'));
     assert.ok(existsSync(join(dir, 'model.safetensors')));
+    // the run seed reaches the trainer (batch order, dropout): seed 1 trains with a seed forked from trainer.seed
+    const state = readCheckpointMeta(join(dir, 'checkpoints', 'last.safetensors')) as { config?: { seed?: number } };
+    assert.equal(state.config?.seed, runTrainerSeed(1, 42));
+    assert.notEqual(runTrainerSeed(1, 42), 42);
+    assert.notEqual(runTrainerSeed(1, 42), runTrainerSeed(2, 42));
+    assert.equal(runTrainerSeed(0, 42), 42, 'seed 0 keeps trainer.seed: seed-0 runs are unchanged');
 
     const run = loadRun(dir);
     const [again] = recommend(run.model, [ds.test[0].history], {

@@ -48,7 +48,10 @@ export const RunConfigDef = defineConfig('run', {
     default: 'msl',
     doc: 'Training objective (its settings: the section of the same name).',
   }),
-  seed: int({ default: 0, doc: 'Seed of the whole run (initialisation, shuffling, dropout).' }),
+  seed: int({
+    default: 0,
+    doc: 'Seed of the whole run: initialisation, and shuffling and dropout through trainer.seed (seed 0 uses trainer.seed as is, others a stream forked from both).',
+  }),
   threads: int({ default: 0, min: 0, doc: 'libtorch threads (0 = one per core that is not busy, measured at start).' }),
   trainOnPrefixes: bool({
     default: true,

@@ -14,6 +14,7 @@ import { evaluateBaseline, Popularity } from '../baselines/index.js';
 import { writeResults } from '../report/results.js';
 import { writeJsonAtomicSync } from '../util/atomic.js';
 import { codeVersion } from '../util/version.js';
+import { Rng } from '../util/rng.js';
 import { formatConsoleTable, type Row } from '../report/table.js';
 import { RunConfigDef, type RunConfig } from './config.js';
 import { loadDatasetFromSpec } from './dataset.js';
@@ -52,6 +53,15 @@ function metricNames(cfg: RunConfig): string[] {
   return cfg.eval.ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]);
 }
 
+/**
+ * The trainer's seed (batch order, dropout) in a run with seed `runSeed`: `trainer.seed` itself for run seed 0, so
+ * seed-0 runs are unchanged, and otherwise a stream forked from both, so that the run seed varies shuffling and dropout
+ * as well as the initialisation. (Before this, runs with seeds ≥ 1 shared seed 0's batch order and dropout.)
+ */
+export function runTrainerSeed(runSeed: number, trainerSeed: number): number {
+  return runSeed === 0 ? trainerSeed : new Rng(trainerSeed).fork(`run-seed-${runSeed}`).uint32();
+}
+
 /** Trains and evaluates one configuration end to end; writes `<dir>/{config,ids}.json, model.safetensors, results.json`. */
 export async function runExperiment(
   cfg: RunConfig,
@@ -83,6 +93,7 @@ export async function runExperiment(
   let model = new GenRecModel(cfg.model, ids);
   log(`model: ${cfg.preset} preset, ${model.numParameters().toLocaleString('en-US')} parameters`);
   const all = [...ds.train, ...ds.valid];
+  const trainer = { ...cfg.trainer, seed: runTrainerSeed(cfg.seed, cfg.trainer.seed) };
   /** Trains `model` on train + valid for `epochs` epochs, no validation (the refit, or a run without selection). */
   const fitAll = (epochs: number, what: string): { res: TrainResult; examples: number } => {
     const ex = cfg.trainOnPrefixes ? expandPrefixes(all) : all;
@@ -91,7 +102,7 @@ export async function runExperiment(
     const res = train(
       allTask,
       ex,
-      { ...cfg.trainer, epochs, patience: 0 },
+      { ...trainer, epochs, patience: 0 },
       {
         checkpointDir: join(dir, 'refit'),
         resume: opts.resume,
@@ -109,7 +120,7 @@ export async function runExperiment(
   } else {
     const validSet = cfg.eval.validUsers > 0 ? ds.valid.slice(-cfg.eval.validUsers) : ds.valid;
     const task = nextItemTask(model, objective, validSet, evalSettings(cfg));
-    trainRes = train(task, trainEx, cfg.trainer, {
+    trainRes = train(task, trainEx, trainer, {
       checkpointDir: join(dir, 'checkpoints'),
       resume: opts.resume,
       log,
