@@ -1,6 +1,8 @@
 // npm run bench -- scoring --set amazon-office [--methods sft,msl,bear] [--seeds 3] [--selectTag prefixsel]
 //                          [--finalTag prefix] [--validUsers 0] [--choose msl=valid,bear=valid] [--diagnose true]
 //                          [--pruneUsers 500] [--threads N]
+// --selectTag and --finalTag take per-method overrides after the default: `--finalTag prefix,bear=prefix-l1-x1`
+// compares bear's runs tagged prefix-l1-x1 (e.g. a λ/ξ chosen on that set's validation) with the others' prefix runs.
 // The decoding distribution (`eval.scoring`: 'full' = HF constrained decoding over the full softmax, 'valid' =
 // renormalised over the trie-valid tokens, the distribution MSL and BEAR train) chosen on validation, per method:
 //  1. the selection run runs/bench/<set>-<method>-s0-<selectTag> (trained on train only, same protocol otherwise) is
@@ -62,14 +64,43 @@ export function parseChoices(spec: string, methods: string[]): Record<string, To
   return out;
 }
 
+/**
+ * --finalTag prefix,bear=prefix-l1-x1 → each method's run tag: the entry without '=' (else `def`) is the default,
+ * `method=tag` overrides it for one of `methods`. An absent flag gives `def`, an empty one the empty tag (untagged runs).
+ */
+export function parseTags(
+  flag: string,
+  spec: string | undefined,
+  methods: string[],
+  def: string,
+): Record<string, string> {
+  if (spec === undefined || spec === '') return Object.fromEntries(methods.map((m) => [m, spec ?? def]));
+  const tagOk = (t: string) => /^[A-Za-z0-9_.-]+$/.test(t);
+  let fallback = def;
+  const over: Record<string, string> = {};
+  const parts = spec.split(',').filter(Boolean);
+  const defaults = parts.filter((p) => !p.includes('='));
+  if (defaults.length > 1) throw new Error(`bench scoring: --${flag} takes one default tag, got '${spec}'`);
+  for (const part of parts) {
+    const [m, t, ...rest] = part.includes('=') ? part.split('=') : ['', part];
+    if (rest.length > 0 || !tagOk(t) || (m !== '' && !methods.includes(m)))
+      throw new Error(
+        `bench scoring: --${flag} takes tag[,method=tag…] with tags of [A-Za-z0-9_.-] and methods ${methods.join(',')}, got '${part}'`,
+      );
+    if (m === '') fallback = t;
+    else over[m] = t;
+  }
+  return Object.fromEntries(methods.map((m) => [m, over[m] ?? fallback]));
+}
+
 export function runScoringBench(args: Map<string, string>): Record<string, unknown> {
   rejectUnknownFlags('scoring', args, OWN);
   const set = args.get('set');
   if (!set) throw new Error('bench scoring: --set is required (e.g. amazon-office)');
   const methods = (args.get('methods') ?? 'sft,msl,bear').split(',').filter(Boolean);
   const nSeeds = nonNegInt(args, 'seeds', 3);
-  const selectTag = args.get('selectTag') ?? 'prefixsel';
-  const finalTag = args.get('finalTag') ?? 'prefix';
+  const selectTags = parseTags('selectTag', args.get('selectTag'), methods, 'prefixsel');
+  const finalTags = parseTags('finalTag', args.get('finalTag'), methods, 'prefix');
   const validUsers = nonNegInt(args, 'validUsers', 0);
   const pruneUsers = nonNegInt(args, 'pruneUsers', 500);
   const diagnoseFlag = args.get('diagnose') ?? 'true';
@@ -78,7 +109,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
   const given = parseChoices(args.get('choose') ?? '', methods);
   applyThreads(nonNegInt(args, 'threads', 0));
 
-  const final0 = benchRunDir(set, methods[0], 0, finalTag);
+  const final0 = benchRunDir(set, methods[0], 0, finalTags[methods[0]]);
   const first = readRun(final0, 0);
   if (!first) throw new Error(`bench scoring: no finished run in ${final0}`);
   const ds = loadDatasetFromSpec(first.config.dataset);
@@ -88,7 +119,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
   const perSeed: Record<string, SeedRun[]> = {};
   for (const m of methods) {
     // 1. choose on validation (or take the given choice)
-    const selDir = benchRunDir(set, m, 0, selectTag);
+    const selDir = benchRunDir(set, m, 0, selectTags[m]);
     const validScores: Partial<Record<TokenScoring, number>> = {};
     let chosen: TokenScoring = 'full';
     let how = 'default';
@@ -105,7 +136,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
     // 2. the final runs on test with the choice
     const seeds: SeedRun[] = [];
     for (let seed = 0; seed < nSeeds; seed++) {
-      const dir = benchRunDir(set, m, seed, finalTag);
+      const dir = benchRunDir(set, m, seed, finalTags[m]);
       const run = readRun(dir, ds.train.length);
       if (!run || !existsSync(join(dir, 'model.safetensors'))) continue;
       const ev = cachedEvaluation(dir, run.config, ds.test, 'test', ds.fingerprint, chosen, log);
@@ -114,11 +145,11 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
       seeds.push(seedRun(seed, ev.mean, run.secondsPerEpoch, Float64Array.from(ev.perUser['ndcg@10']), diag));
     }
     if (seeds.length === 0)
-      throw new Error(`bench scoring: no finished run ${benchRunDir(set, m, 0, finalTag)} (or later seeds)`);
+      throw new Error(`bench scoring: no finished run ${benchRunDir(set, m, 0, finalTags[m])} (or later seeds)`);
     perSeed[m] = seeds;
     const summary = summarize(seeds);
     const row: Row = {
-      method: m,
+      method: finalTags[m] === finalTags[methods[0]] || methods.length === 1 ? m : `${m} (${finalTags[m]})`,
       'valid full': validScores.full ?? null,
       'valid valid': validScores.valid ?? null,
       chosen: `${chosen} (${how})`,
@@ -134,6 +165,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
       seeds: seeds.map((r) => ({ seed: r.seed, ...r.values, counts: r.counts })),
       summary,
       selectRun: selDir,
+      finalTag: finalTags[m],
     };
   }
   const cols = [
@@ -193,8 +225,8 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
     set,
     dataset: ds.name,
     fingerprint: ds.fingerprint,
-    selectTag,
-    finalTag,
+    selectTags,
+    finalTags,
     validUsers,
     pruneUsers,
     methods: out,

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { embeddedDir } from '../src/data/index.js';
 import { setNumThreads } from '../src/engine/index.js';
 import { runBearBench } from '../bench/bear.js';
-import { runScoringBench } from '../bench/scoring.js';
+import { parseTags, runScoringBench } from '../bench/scoring.js';
 import { pooledCell, summarize, type SeedRun } from '../bench/seeds.js';
 
 setNumThreads(1);
@@ -96,12 +96,33 @@ test('bench bear (--seedList) and bench scoring (choice on validation, all seeds
     assert.equal(given.methods.bear.how, 'given');
     assert.equal(given.methods.sft.chosen, 'valid');
     assert.throws(() => runScoringBench(args({ ...flags, choose: 'msl=valid' })), /--choose/);
+    assert.throws(
+      () => runScoringBench(args({ ...flags, finalTag: 'prefix,sft=nosuch' })),
+      /no finished run .*mini-sft-s0-nosuch/,
+    );
     assert.throws(() => runScoringBench(args({ ...flags, bogus: '1' })), /unknown flag --bogus/);
   } finally {
     console.log = quiet;
     process.chdir(cwd);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('bench scoring --finalTag/--selectTag: a default tag with per-method overrides', () => {
+  const ms = ['sft', 'msl', 'bear'];
+  assert.deepEqual(parseTags('finalTag', undefined, ms, 'prefix'), { sft: 'prefix', msl: 'prefix', bear: 'prefix' });
+  assert.deepEqual(parseTags('finalTag', '', ms, 'prefix'), { sft: '', msl: '', bear: '' });
+  assert.deepEqual(parseTags('finalTag', 'p2', ms, 'prefix'), { sft: 'p2', msl: 'p2', bear: 'p2' });
+  assert.deepEqual(parseTags('finalTag', 'bear=prefix-l1-x1', ms, 'prefix'), {
+    sft: 'prefix',
+    msl: 'prefix',
+    bear: 'prefix-l1-x1',
+  });
+  assert.deepEqual(parseTags('finalTag', 'bear=b,p,msl=m', ms, 'prefix'), { sft: 'p', msl: 'm', bear: 'b' });
+  assert.throws(() => parseTags('finalTag', 'a,b', ms, 'prefix'), /--finalTag takes one default/);
+  assert.throws(() => parseTags('selectTag', 'sasrec=x', ms, 'prefix'), /--selectTag.*'sasrec=x'/);
+  assert.throws(() => parseTags('finalTag', 'bear=../x', ms, 'prefix'), /--finalTag/);
+  assert.throws(() => parseTags('finalTag', 'bear=', ms, 'prefix'), /--finalTag/);
 });
 
 test('pooled PR@K cell: pruned/cases over seeds with the 95% Wilson interval', () => {
