@@ -35,7 +35,7 @@ import { pairedBootstrap } from '../src/eval/stats.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
-import { benchRunDir, cachedDiagnostics, trainOrReuse, type StoredRun } from './runs.js';
+import { benchRunDir, cachedDiagnostics, isRunTag, trainOrReuse, type StoredRun } from './runs.js';
 import { pooledCell, seedColumns, seedRun, summarize, summaryCells, type SeedRun, type Summary } from './seeds.js';
 
 const OWN = new Set([
@@ -207,8 +207,7 @@ export async function runBearBench(args: Map<string, string>): Promise<Record<st
   const reuse = bool(args, 'reuse', true);
   const doDiagnose = bool(args, 'diagnose', true);
   const tag = flag(args, 'tag', '');
-  if (!/^[A-Za-z0-9_.-]*$/.test(tag))
-    throw new Error(`bench bear: --tag must be letters, digits, '.', '_' or '-', got '${tag}'`);
+  if (!isRunTag(tag)) throw new Error(`bench bear: --tag must be letters, digits, '.', '_' or '-', got '${tag}'`);
   const flags: Record<string, string> = {};
   for (const [k, v] of args) if (!OWN.has(k)) flags[k] = v;
   const threads = applyThreads(Number(flags.threads ?? 0));

@@ -17,6 +17,11 @@ const OBJECTIVE_SECTIONS = ['sft', 'msl', 'bear', 'beam-sim'] as const;
  * The run directory shared by the comparison benches: runs/bench/<set>-<method>-s<seed>[-<tag>] ('sid:msl' is spelled
  * 'sid-msl'; a tag keeps a variant protocol's runs apart).
  */
+/** Whether `tag` can name runs in benchRunDir: empty (untagged) or letters, digits, '.', '_' and '-'. */
+export function isRunTag(tag: string): boolean {
+  return /^[A-Za-z0-9_.-]*$/.test(tag);
+}
+
 export function benchRunDir(set: string, method: string, seed: number, tag = ''): string {
   return join('runs', 'bench', `${set}-${method.replace(':', '-')}-s${seed}${tag ? `-${tag}` : ''}`);
 }

@@ -26,7 +26,7 @@ import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
 import { rejectUnknownFlags } from './args.js';
-import { benchRunDir, cachedDiagnostics, cachedEvaluation, readRun } from './runs.js';
+import { benchRunDir, cachedDiagnostics, cachedEvaluation, isRunTag, readRun } from './runs.js';
 import { pooledCell, seedColumns, seedRun, summarize, summaryCells, type SeedRun } from './seeds.js';
 
 const SCORINGS: TokenScoring[] = ['full', 'valid'];
@@ -75,7 +75,6 @@ export function parseTags(
   def: string,
 ): Record<string, string> {
   if (spec === undefined || spec === '') return Object.fromEntries(methods.map((m) => [m, spec ?? def]));
-  const tagOk = (t: string) => /^[A-Za-z0-9_.-]+$/.test(t);
   let fallback = def;
   const over: Record<string, string> = {};
   const parts = spec.split(',').filter(Boolean);
@@ -83,7 +82,7 @@ export function parseTags(
   if (defaults.length > 1) throw new Error(`bench scoring: --${flag} takes one default tag, got '${spec}'`);
   for (const part of parts) {
     const [m, t, ...rest] = part.includes('=') ? part.split('=') : ['', part];
-    if (rest.length > 0 || !tagOk(t) || (m !== '' && !methods.includes(m)))
+    if (rest.length > 0 || t === '' || !isRunTag(t) || (m !== '' && !methods.includes(m)))
       throw new Error(
         `bench scoring: --${flag} takes tag[,method=tag…] with tags of [A-Za-z0-9_.-] and methods ${methods.join(',')}, got '${part}'`,
       );
