@@ -21,8 +21,8 @@
 // the first N test rows only (0 = all). --embedded true replaces --sets by the embedded office-mini set (smoke runs).
 // --tag T appends '-T' to every run directory, so that a variant protocol (e.g. --trainOnPrefixes true) keeps its own
 // runs instead of replacing the shared ones. --seedList 1,2 trains and reports only those seeds (instead of
-// 0 … --seeds−1); seed 0's run is still read (or trained) for its epoch count. Two processes can then train different
-// seeds of a method side by side.
+// 0 … --seeds−1). With selection on, seed 0's run is still read (or trained) for its epoch count; with --select false
+// every seed trains trainer.epochs on its own, so processes can train different seeds of a method side by side.
 // The last line is one JSON object keyed by data set, then method.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -135,7 +135,10 @@ function runConfig(
   ]);
 }
 
-/** Trains (or reuses) the method's runs over the seeds: seed 0 selects the epoch count, later seeds reuse it. */
+/**
+ * Trains (or reuses) the method's runs over the seeds: seed 0 selects the epoch count, later seeds reuse it (with
+ * select false every seed trains the configured epoch count independently).
+ */
 async function methodRuns(
   ds: NextItemDataset,
   spec: string,
@@ -153,7 +156,10 @@ async function methodRuns(
     const selecting = runConfig(spec, set, method, seed, flags, threads, tag);
     let r: StoredRun;
     if (seed === 0) r = seed0 = await trainOrReuse(selecting, ds, { reuse, log });
-    else {
+    else if (!selecting.select) {
+      // no selection: every seed trains exactly trainer.epochs, so it needs nothing from seed 0
+      r = await trainOrReuse(selecting, ds, { reuse, log });
+    } else {
       seed0 ??= await trainOrReuse(runConfig(spec, set, method, 0, flags, threads, tag), ds, { reuse, log });
       const fixed = runConfig(spec, set, method, seed, flags, threads, tag, {
         select: false,
