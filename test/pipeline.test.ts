@@ -1,5 +1,5 @@
 // End-to-end pipeline on a slice of the embedded data set: train → checkpoint → results file →
-// reload → recommend; run-config layering and loud errors; the CLI's error path.
+// reload → recommend → `genrec eval --out`; run-config layering and loud errors; the CLI's error path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadDataset } from '../src/data/index.js';
 import { resolveRunConfig, RunConfigDef } from '../src/pipeline/config.js';
-import { runExperiment, runTrainerSeed, loadRun } from '../src/pipeline/run.js';
+import { runExperiment, runTrainerSeed, loadRun, evalSettings } from '../src/pipeline/run.js';
+import { evaluateModel } from '../src/pipeline/evaluate.js';
 import { recommend } from '../src/pipeline/recommend.js';
 import { liveTensors, setNumThreads } from '../src/engine/index.js';
 import { readCheckpointMeta } from '../src/engine/checkpoint.js';
@@ -94,6 +95,22 @@ test('pipeline: train on a slice, write results, reload the run and recommend va
       out.test.rankings[0],
       'the reloaded model decodes the same top-5 as the trained one',
     );
+    // `genrec eval --out`: the same figures as an in-process evaluation, at full precision, per user, with provenance
+    const file = join(dir, 'eval-valid.json');
+    const cli = spawnSync(
+      process.execPath,
+      [join(here, '..', 'src', 'cli', 'main.js'), 'eval', '--run', dir, '--split', 'valid', '--out', file],
+      { encoding: 'utf8' },
+    );
+    assert.equal(cli.status, 0, cli.stderr);
+    const written = JSON.parse(readFileSync(file, 'utf8'));
+    const inProcess = evaluateModel(run.model, full.valid, evalSettings(run.config));
+    assert.equal(written.kind, 'eval');
+    assert.equal(written.split, 'valid');
+    assert.equal(written.dataset.fingerprint, full.fingerprint);
+    assert.ok(written.codeVersion.startsWith('genrec@'));
+    assert.equal(written.perUser.valid['ndcg@5'].length, full.valid.length);
+    for (const k of ['hr@5', 'ndcg@5']) assert.ok(Math.abs(written.metrics.valid[k] - inProcess.mean[k]) < 1e-12, k);
     run.model.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });

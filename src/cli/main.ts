@@ -3,7 +3,7 @@
 //
 //   genrec demo                         train the tiny preset on the embedded data set, print metrics
 //   genrec train [--config f.json] [--section.key value ...]
-//   genrec eval --run DIR [--split test|valid] [--eval.beamWidth 10]
+//   genrec eval --run DIR [--split test|valid] [--eval.beamWidth 10] [--out results.json]
 //   genrec recommend --run DIR --history "<raw id>,<raw id>,..." [--k 10]
 //   genrec diagnose --run DIR [--split test] [--users N]   BEAR's pruning diagnostics (PR@K, exact vs beam)
 //   genrec prepare [--dataset spec] [--ids.vocabSize N]     data + identifier statistics
@@ -20,11 +20,13 @@ import { buildTitleIdentifier } from '../ids/index.js';
 import { formatConsoleTable } from '../report/table.js';
 import { modelPruningDiagnostics } from '../eval/pruning.js';
 import { buildSidIndexFile } from '../pipeline/sid-index.js';
+import { writeResults } from '../report/results.js';
 
 const USAGE = `usage: genrec <demo|train|eval|recommend|diagnose|prepare|config> [options]
   demo                       train the tiny preset on the embedded data set and print a metrics table
   train   [--config f.json] [--key value ...]   train and evaluate (keys: see 'genrec config')
-  eval    --run DIR [--split test|valid] [--eval.beamWidth B]
+  eval    --run DIR [--split test|valid] [--eval.beamWidth B] [--out f.json]
+                             (--out: full-precision and per-user metrics with config, data set and code version)
   recommend --run DIR --history "id1,id2,..." [--k 10]
   diagnose --run DIR [--split test|valid] [--users N]  pruning rate PR@K, necessary condition, exact vs beam
   prepare [--dataset spec] [--ids.vocabSize N]  data set and identifier statistics
@@ -87,6 +89,8 @@ async function main(argv: string[]): Promise<void> {
       if (!dir) throw new Error('eval: --run DIR is required');
       const split = take(flags, 'split') ?? 'test';
       if (split !== 'test' && split !== 'valid') throw new Error(`eval: --split must be test or valid, got '${split}'`);
+      const out = take(flags, 'out');
+      if (out === '') throw new Error('eval: --out needs a file name');
       const run = loadRun(dir);
       const cfg = RunConfigDef.merge(run.config, RunConfigDef.fromFlags(flags, 'command line'), 'command line');
       applyThreads(cfg.threads);
@@ -99,6 +103,24 @@ async function main(argv: string[]): Promise<void> {
           ['split', 'users', ...keys.map((k) => ({ key: k, decimals: 4 })), { key: 'users/s', decimals: 1 }],
         ),
       );
+      if (out) {
+        // full precision and the per-user figures (for paired comparisons), with what produced them
+        await writeResults(out, {
+          kind: 'eval',
+          config: cfg,
+          run: dir,
+          split,
+          dataset: {
+            name: ds.name,
+            fingerprint: ds.fingerprint,
+            protocol: `${ds.protocol.name} ${JSON.stringify(ds.protocol.params)}; ${split}: constrained beam search B=${cfg.eval.beamWidth}, length penalty 0, scoring ${cfg.eval.scoring}`,
+          },
+          metrics: { [split]: r.mean },
+          perUser: { [split]: r.perUser },
+          speed: { usersPerSec: r.usersPerSec, seconds: r.seconds },
+        });
+        console.log(`results: ${out}`);
+      }
       return;
     }
     case 'recommend': {
