@@ -161,7 +161,9 @@ export function cachedDiagnostics(
     loaded.model.dispose();
     log(
       `[bench] diagnostics ${dir} (${scoring}): ${test.length} users in ${((Date.now() - t0) / 1000).toFixed(0)}s, ` +
-        `exact search for ${s.searchedUsers} (mean ${s.meanExpansions.toFixed(0)} rows/user)`,
+        `exact search for ${s.searchedUsers} (mean ${s.meanExpansions.toFixed(0)} rows/user); seconds: beam ` +
+        `${s.seconds.beam.toFixed(0)}, ranks ${s.seconds.ranks.toFixed(0)}, pool ${s.seconds.pool.toFixed(0)}, ` +
+        `exact ${s.seconds.exact.toFixed(0)}`,
     );
     return s;
   });

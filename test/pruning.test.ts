@@ -11,6 +11,7 @@ import {
   siblingRanksTeacherForced,
   siblingRanksFromStepModel,
   violationSteps,
+  type PruningSummary,
   type SiblingRanks,
 } from '../src/eval/pruning.js';
 
@@ -24,6 +25,12 @@ const USERS: [Table, number][] = [
   [T1, 4], // exact rank 0; pruned at K=1,2; violated (c rank 2)
   [T0, 2], // exact rank 1 → case at K=2 only; beam rank 0 → not pruned
 ];
+
+/** A summary without its wall-clock timings (which differ between equal runs). */
+function withoutSeconds(s: PruningSummary): Omit<PruningSummary, 'seconds'> {
+  const { seconds: _seconds, ...rest } = s;
+  return rest;
+}
 
 function source(model: TableModel) {
   return {
@@ -82,7 +89,7 @@ test('chunked diagnostics equal the unchunked ones', () => {
   });
   const full = pruningDiagnostics(src(false), targets, { beamWidth: 2, ks: [1, 2], chunkUsers: 5 });
   const chunked = pruningDiagnostics(src(true), targets, { beamWidth: 2, ks: [1, 2], chunkUsers: 2 });
-  assert.deepEqual(chunked.summary, full.summary);
+  assert.deepEqual(withoutSeconds(chunked.summary), withoutSeconds(full.summary));
   assert.deepEqual(Array.from(chunked.perUser.beamRank), Array.from(full.perUser.beamRank));
   // B = 3 keeps every root token, so nothing violates; yet T1's ca (.1) loses at step 1 to ba .27, aa .25, ab .2:
   // a pruning WITHOUT violation. T0 beam: ca, ba, aa → [4, 2, 0]; T1 beam: ba, aa, ab → [1 (.06), 2 (.054), 0].
@@ -173,7 +180,7 @@ test('GenRecModel: teacher-forced sibling ranks equal the step-model walk; diagn
   const settings = { beamWidth: 3, ks: [1, 3], chunkUsers: 4 };
   const a = modelPruningDiagnostics(model, examples, settings);
   const b = modelPruningDiagnostics(model, examples, { ...settings, ranks: 'step-model' });
-  assert.deepEqual(a.summary, b.summary);
+  assert.deepEqual(withoutSeconds(a.summary), withoutSeconds(b.summary));
   const s = a.summary.byK['pr@3'];
   assert.ok(s.pruned <= s.cases && s.violated <= s.pruned);
   for (let u = 0; u < 6; u++) {
@@ -208,6 +215,45 @@ test("exactMode 'target' (floored search up to the target) gives the same ranks 
     assert.equal(fast.summary.floorMisses, 0);
     assert.ok(fast.summary.meanExpansions <= full.summary.meanExpansions);
   }
+});
+
+test("exactMode 'target': pool witnesses settle users the beam list leaves open, scored only for those users", () => {
+  // T1 items by probability: 4 .09, 1 .06, 2 .054, 0 .05, 3 .03; beam (B = 2) returns [2, 0]. T0: 4 .25, beam [2, 0].
+  const users: [Table, number][] = [
+    [T1, 0], // beam has 1 item above the target → searched; the search finds 4 and 1, which enter the pool
+    [T1, 0], // beam 1 above + pool item 1 (.06 > .05) → settled by the pool
+    [T1, 3], // beam has 2 items above the target → settled by the beam list: its pool is never scored
+    [T0, 4], // nothing above the target anywhere → scored, then searched
+  ];
+  const tables = users.map(([t]) => t);
+  const targets = Int32Array.from(users, ([, t]) => t);
+  const asked: number[][] = [];
+  const src = {
+    trie: TRIE,
+    numUsers: users.length,
+    stepModel: (from: number, to: number) => new TableModel(tables.slice(from, to)),
+    scoreItems: (us: Int32Array, items: Int32Array) => {
+      asked.push(Array.from(us));
+      const P = items.length / us.length;
+      return Float64Array.from(items, (item, j) => {
+        const code = CODES[item];
+        let lp = 0;
+        for (let t = 0; t < code.length; t++)
+          lp += Math.log(tables[us[Math.floor(j / P)]][code.slice(0, t).join(',')][code[t]]);
+        return lp;
+      });
+    },
+  };
+  const settings = { beamWidth: 2, ks: [1, 2], chunkUsers: 1 };
+  const full = pruningDiagnostics(src, targets, { ...settings, exactMode: 'full' });
+  asked.length = 0;
+  const fast = pruningDiagnostics(src, targets, settings);
+  assert.deepEqual(asked, [[1], [3]]);
+  assert.equal(fast.summary.searchedUsers, 2);
+  assert.equal(pruningDiagnostics(src, targets, { ...settings, poolSize: 0 }).summary.searchedUsers, 3);
+  assert.deepEqual(Array.from(fast.perUser.exactRank), Array.from(full.perUser.exactRank));
+  assert.deepEqual(fast.summary.byK, full.summary.byK);
+  assert.equal(fast.summary.floorMisses, 0);
 });
 
 test("GenRecModel: exactMode 'target' equals 'full', and the teacher-forced target log-prob equals the step-model walk's", () => {

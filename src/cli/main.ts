@@ -196,6 +196,10 @@ async function main(argv: string[]): Promise<void> {
       console.log(
         `${dir}: ${split}, ${s.users} users, beam ${s.beamWidth}, scoring ${cfg.eval.scoring}; exact search expanded ${s.meanExpansions.toFixed(0)} of ${s.internalNodes} internal trie nodes per user`,
       );
+      const t = s.seconds;
+      console.log(
+        `seconds: ${t.total.toFixed(1)} (beam search ${t.beam.toFixed(1)}, sibling ranks ${t.ranks.toFixed(1)}, witness pool ${t.pool.toFixed(1)}, exact search ${t.exact.toFixed(1)} for ${s.searchedUsers} users)`,
+      );
       console.log(
         formatConsoleTable(rows, [
           'K',

@@ -247,8 +247,8 @@ export interface PruningSource<S> {
   stepModel(from: number, to: number): StepModel<S>;
   /** Sibling ranks of users [from, to); default: walk the targets with `stepModel` (siblingRanksFromStepModel). */
   siblingRanks?(from: number, to: number, targets: Int32Array): SiblingRanks;
-  /** Optional: overall log-probs of `items[j·P + p]` for user from + j (P = items.length / (to − from)). */
-  scoreItems?(from: number, to: number, items: Int32Array): Float64Array;
+  /** Optional: overall log-probs of `items[j·P + p]` for user `users[j]` (P = items.length / users.length). */
+  scoreItems?(users: Int32Array, items: Int32Array): Float64Array;
 }
 
 export interface PruningPerUser {
@@ -305,6 +305,16 @@ export interface PruningSummary {
   floorMisses: number;
   internalNodes: number;
   numNodes: number;
+  /** Wall-clock seconds per phase: beam search, sibling ranks, witness-pool scoring, exact search, and in all. */
+  seconds: PruningSeconds;
+}
+
+export interface PruningSeconds {
+  beam: number;
+  ranks: number;
+  pool: number;
+  exact: number;
+  total: number;
 }
 
 export interface PruningResult {
@@ -348,10 +358,19 @@ export function pruningDiagnostics<S>(
   const violationStep = new Int32Array(U);
   const maxSiblingRank = new Int32Array(U);
   const expansions = new Int32Array(U);
+  const seconds: PruningSeconds = { beam: 0, ranks: 0, pool: 0, exact: 0, total: 0 };
+  const tStart = performance.now();
+  let tPhase = tStart;
+  const lap = (phase: Exclude<keyof PruningSeconds, 'total'>): void => {
+    const now = performance.now();
+    seconds[phase] += (now - tPhase) / 1000;
+    tPhase = now;
+  };
   for (let from = 0; from < U; from += settings.chunkUsers) {
     const to = Math.min(U, from + settings.chunkUsers);
     const tg = targets.slice(from, to);
     const n = to - from;
+    tPhase = performance.now();
     const beam = tidy(() =>
       noGrad(() =>
         beamSearchDetailed(
@@ -361,38 +380,49 @@ export function pruningDiagnostics<S>(
         ),
       ),
     );
+    lap('beam');
     const ranks = source.siblingRanks
       ? source.siblingRanks(from, to, tg)
       : siblingRanksFromStepModel({ model: source.stepModel(from, to), trie, numUsers: n }, tg);
+    lap('ranks');
     let thresholds: Float64Array | undefined;
     if (mode === 'target') {
-      // witnesses: beam items, then pool items (frequent winners of earlier searches), scored for each user
+      // witnesses: beam items, then, for the users the beam list leaves unsettled, pool items (frequent winners of
+      // earlier searches) scored for them alone
+      const above = Array.from({ length: n }, (_, i) => {
+        const lpT = ranks.logProb[i];
+        const a = new Set<number>();
+        for (const h of beam.hypotheses[i]) if (h.logProb > lpT + TARGET_MARGIN) a.add(h.item);
+        return a;
+      });
+      const unsettled: number[] = [];
+      for (let i = 0; i < n; i++) if (above[i].size < maxK) unsettled.push(i);
       const poolItems = [...pool.entries()]
         .sort((a, b) => b[1] - a[1] || a[0] - b[0])
         .slice(0, poolSize)
         .map(([item]) => item);
-      let poolScores: Float64Array | null = null;
-      if (poolItems.length > 0 && source.scoreItems) {
+      if (poolItems.length > 0 && source.scoreItems && unsettled.length > 0) {
         const P = poolItems.length;
-        const flat = new Int32Array(n * P);
-        for (let i = 0; i < n; i++) flat.set(poolItems, i * P);
-        poolScores = source.scoreItems(from, to, flat);
+        const flat = new Int32Array(unsettled.length * P);
+        for (let j = 0; j < unsettled.length; j++) flat.set(poolItems, j * P);
+        const scores = source.scoreItems(
+          Int32Array.from(unsettled, (i) => from + i),
+          flat,
+        );
+        unsettled.forEach((i, j) => {
+          const lpT = ranks.logProb[i];
+          for (let p = 0; p < P && above[i].size < maxK; p++) {
+            if (poolItems[p] !== tg[i] && scores[j * P + p] > lpT + TARGET_MARGIN) above[i].add(poolItems[p]);
+          }
+        });
       }
       thresholds = new Float64Array(n);
       for (let i = 0; i < n; i++) {
-        const lpT = ranks.logProb[i];
-        const above = new Set<number>();
-        for (const h of beam.hypotheses[i]) if (h.logProb > lpT + TARGET_MARGIN) above.add(h.item);
-        if (poolScores) {
-          const P = poolItems.length;
-          for (let p = 0; p < P && above.size < maxK; p++) {
-            if (poolItems[p] !== tg[i] && poolScores[i * P + p] > lpT + TARGET_MARGIN) above.add(poolItems[p]);
-          }
-        }
-        thresholds[i] = above.size >= maxK ? Infinity : lpT - TARGET_MARGIN;
-        if (above.size < maxK) searched++;
+        thresholds[i] = above[i].size >= maxK ? Infinity : ranks.logProb[i] - TARGET_MARGIN;
+        if (above[i].size < maxK) searched++;
       }
     }
+    lap('pool');
     const exact = tidy(() =>
       noGrad(() =>
         exactTopK(
@@ -406,6 +436,7 @@ export function pruningDiagnostics<S>(
         ),
       ),
     );
+    lap('exact');
     const viol = violationSteps(ranks, B);
     for (let i = 0; i < n; i++) {
       // a floored search returns every item above log p(target) − margin (up to max K): the target must be among them
@@ -490,6 +521,7 @@ export function pruningDiagnostics<S>(
       exactMode: mode,
       searchedUsers: searched,
       floorMisses,
+      seconds: { ...seconds, total: (performance.now() - tStart) / 1000 },
     },
   };
 }
@@ -522,9 +554,9 @@ export function modelPruningDiagnostics(
           settings.ranks === 'step-model'
             ? undefined
             : (from, to, tg) => siblingRanksTeacherForced(model, histories.slice(from, to), tg, scoring),
-        scoreItems: (from, to, items) => {
-          const P = items.length / (to - from);
-          const h = Array.from({ length: items.length }, (_, j) => histories[from + Math.floor(j / P)]);
+        scoreItems: (users, items) => {
+          const P = items.length / users.length;
+          const h = Array.from({ length: items.length }, (_, j) => histories[users[Math.floor(j / P)]]);
           return itemLogProbs(model, h, items, 256, scoring);
         },
       },
