@@ -6,6 +6,7 @@ import { runObjectivesBench } from './objectives.js';
 import { runBearBench } from './bear.js';
 import { runExactBench } from './exact.js';
 import { runScoringBench } from './scoring.js';
+import { runFigureBench } from './figure.js';
 
 type Bench = (args: Map<string, string>) => Record<string, unknown> | Promise<Record<string, unknown>>;
 const benches: Record<string, Bench> = {
@@ -17,6 +18,7 @@ const benches: Record<string, Bench> = {
   bear: runBearBench,
   exact: runExactBench,
   scoring: runScoringBench,
+  figure: runFigureBench,
 };
 
 function parseArgs(argv: string[]): Map<string, string> {

@@ -15,7 +15,8 @@
 // Reported: mean ± std over seeds of NDCG/HR@5/10, PR@5/10, the necessary-condition share and training seconds per
 // epoch; PR@10 pooled over seeds (pruned / cases) with its 95% Wilson interval; paired bootstraps of NDCG@10 between
 // methods over test users, on seed 0 and on the per-user mean over the seeds both methods have. Evaluations and
-// diagnostics are cached next to the runs. Last line is JSON.
+// diagnostics are cached next to the runs; the results go to runs/bench/scoring-<set>-<time>.json, with the figure of
+// `bench figure` for this set beside it (.svg, with diagnostics). Last line is JSON.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenScoring } from '../src/decode/common.js';
@@ -23,11 +24,12 @@ import { pairedBootstrap } from '../src/eval/stats.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
-import { writeJsonAtomicSync } from '../src/util/atomic.js';
+import { writeFileAtomicSync, writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
 import { rejectUnknownFlags } from './args.js';
+import { scoringFigureSvg } from './figure.js';
 import { benchRunDir, cachedDiagnostics, cachedEvaluation, isRunTag, readRun } from './runs.js';
-import { pooledCell, seedColumns, seedRun, summarize, summaryCells, type SeedRun } from './seeds.js';
+import { pooledCell, seedColumns, seedRun, summarize, summaryCells, type SeedRun, type Summary } from './seeds.js';
 
 const SCORINGS: TokenScoring[] = ['full', 'valid'];
 const OWN = new Set([
@@ -114,7 +116,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
   const ds = loadDatasetFromSpec(first.config.dataset);
   const valid = validUsers > 0 ? ds.valid.slice(-validUsers) : ds.valid;
   const rows: Row[] = [];
-  const out: Record<string, unknown> = {};
+  const out: Record<string, { summary: Summary; finalTag: string; chosen: TokenScoring; [k: string]: unknown }> = {};
   const perSeed: Record<string, SeedRun[]> = {};
   for (const m of methods) {
     // 1. choose on validation (or take the given choice)
@@ -231,9 +233,14 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
     methods: out,
     comparisons,
   };
-  writeJsonAtomicSync(join('runs', 'bench', `scoring-${set}-${Date.now()}.json`), {
-    codeVersion: codeVersion().string,
-    result,
-  });
+  const stem = join('runs', 'bench', `scoring-${set}-${Date.now()}`);
+  writeJsonAtomicSync(`${stem}.json`, { codeVersion: codeVersion().string, result });
+  if (diagnoseFlag === 'true') {
+    writeFileAtomicSync(
+      `${stem}.svg`,
+      scoringFigureSvg([result], `${set}: NDCG@10 and beam-search pruning`, `results: ${stem}.json`),
+    );
+    console.log(`results: ${stem}.json, figure: ${stem}.svg`);
+  }
   return result;
 }

@@ -21,6 +21,8 @@ import { setNumThreads } from '../src/engine/index.js';
 import { runBearBench } from '../bench/bear.js';
 import { parseTags, runScoringBench } from '../bench/scoring.js';
 import { pooledCell, summarize, type SeedRun } from '../bench/seeds.js';
+import { scoringPanels } from '../bench/figure.js';
+import { wilsonInterval } from '../src/eval/stats.js';
 
 setNumThreads(1);
 
@@ -90,6 +92,9 @@ test('bench bear (--seedList) and bench scoring (choice on validation, all seeds
       [0, 1],
     );
     assert.deepEqual(r.comparisons['bear vs sft'].seeds, [0, 1]);
+    const figures = readdirSync(join('runs', 'bench')).filter((f) => /^scoring-mini-\d+\.svg$/.test(f));
+    assert.equal(figures.length, 1, 'bench scoring draws its figure beside its JSON');
+    assert.match(readFileSync(join('runs', 'bench', figures[0]), 'utf8'), /data-series="BEAR"/);
     const bearDir = join('runs', 'bench', 'mini-bear-s1-prefix');
     assert.ok(existsSync(join(bearDir, `pruning-test-5${r.methods.bear.chosen === 'full' ? '' : '-valid'}.json`)));
     // cached figures come back unchanged; a given choice overrides validation
@@ -126,6 +131,39 @@ test('bench scoring --finalTag/--selectTag: a default tag with per-method overri
   assert.throws(() => parseTags('selectTag', 'sasrec=x', ms, 'prefix'), /--selectTag.*'sasrec=x'/);
   assert.throws(() => parseTags('finalTag', 'bear=../x', ms, 'prefix'), /--finalTag/);
   assert.throws(() => parseTags('finalTag', 'bear=', ms, 'prefix'), /--finalTag/);
+});
+
+test('bench figure panels: NDCG@10 mean ± std, pooled PR@10 with its Wilson interval, a missing method has no bar', () => {
+  const summary = (ndcg: number[], cases: number, pruned: number) =>
+    summarize(
+      ndcg.map((v, seed) => ({
+        seed,
+        values: { 'ndcg@10': v, 'nec@10': 0.5 },
+        counts: { 'pr@10': { cases: seed === 0 ? cases : 0, pruned: seed === 0 ? pruned : 0 } },
+        ndcg10: new Float64Array(0),
+      })),
+    );
+  const [ndcg, pr, nec] = scoringPanels([
+    { set: 'amazon-office', methods: { sft: { summary: summary([0.01, 0.02], 40, 10) } } },
+    {
+      set: 'amazon-toy',
+      methods: { sft: { summary: summary([0.03], 0, 0) }, bear: { summary: summary([0.04, 0.06], 20, 2) } },
+    },
+  ]);
+  assert.deepEqual(ndcg.series, ['SFT', 'BEAR']);
+  assert.deepEqual(
+    ndcg.groups.map((g) => g.label),
+    ['office', 'toy'],
+  );
+  const office = ndcg.groups[0].bars[0]!;
+  assert.ok(Math.abs(office.value - 0.015) < 1e-12);
+  assert.ok(Math.abs(office.hi! - office.value - Math.sqrt(0.00005)) < 1e-12, 'sample std of 0.01, 0.02');
+  assert.equal(ndcg.groups[0].bars[1], null, 'no BEAR on office');
+  assert.deepEqual(ndcg.groups[1].bars[0], { value: 0.03 }, 'one seed: no whisker');
+  const w = wilsonInterval(10, 40);
+  assert.deepEqual(pr.groups[0].bars[0], { value: 0.25, lo: w.lo, hi: w.hi });
+  assert.equal(pr.groups[1].bars[0], null, 'no case: no rate');
+  assert.equal(nec.groups[1].bars[1]!.value, 0.5);
 });
 
 test('pooled PR@K cell: pruned/cases over seeds with the 95% Wilson interval', () => {
