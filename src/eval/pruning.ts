@@ -229,9 +229,10 @@ export interface PruningSettings {
   exactMode?: 'target' | 'full';
   /**
    * 'target' mode with a source that can score items (`scoreItems`): the `poolSize` items most often found by earlier
-   * exact searches are scored for every user of a chunk (teacher forcing), and with the beam list they serve as
-   * witnesses — a user with ≥ max K witnesses more probable than the target is settled without search (default 32;
-   * 0 = beam list only). Results are unchanged; only the number of searches falls.
+   * exact searches are scored (teacher forcing) for every user of a chunk whose beam list alone does not settle it,
+   * and with the beam list they serve as witnesses — a user with ≥ max K witnesses more probable than the target is
+   * settled without search (default 32; 0 = beam list only). Results are unchanged; only the number of searches
+   * falls.
    */
   poolSize?: number;
 }
