@@ -9,6 +9,7 @@ import { RunConfigDef, type RunConfig } from '../src/pipeline/config.js';
 import { evaluateModel } from '../src/pipeline/evaluate.js';
 import { evalSettings, loadRun, runExperiment } from '../src/pipeline/run.js';
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
+import { progressCallback } from '../src/util/progress.js';
 import { codeVersion } from '../src/util/version.js';
 
 const OBJECTIVE_SECTIONS = ['sft', 'msl', 'bear', 'beam-sim'] as const;
@@ -157,7 +158,12 @@ export function cachedDiagnostics(
     const loaded = loadRun(dir);
     const test = pruneUsers > 0 ? examples.slice(0, pruneUsers) : examples;
     const t0 = Date.now();
-    const s = modelPruningDiagnostics(loaded.model, test, { ...settings, scoring }).summary;
+    const s = modelPruningDiagnostics(
+      loaded.model,
+      test,
+      { ...settings, scoring },
+      progressCallback(`diagnose ${dir}`, test.length, { writer: (l) => log(l.replace(/\n$/, '')) }),
+    ).summary;
     loaded.model.dispose();
     log(
       `[bench] diagnostics ${dir} (${scoring}): ${test.length} users in ${((Date.now() - t0) / 1000).toFixed(0)}s, ` +
@@ -191,7 +197,12 @@ export function cachedEvaluation(
   const key = JSON.stringify({ settings, split, fingerprint, n: examples.length, model: modelStamp(dir) });
   return cached(join(dir, `eval-${split}-${examples.length}-${scoring}.json`), key, () => {
     const loaded = loadRun(dir);
-    const r = evaluateModel(loaded.model, examples, settings);
+    const r = evaluateModel(
+      loaded.model,
+      examples,
+      settings,
+      progressCallback(`${split} ${dir}`, examples.length, { writer: (l) => log(l.replace(/\n$/, '')) }),
+    );
     loaded.model.dispose();
     log(`[bench] ${dir} ${split} (${examples.length} rows, ${scoring}): NDCG@10 ${r.mean['ndcg@10']?.toFixed(4)}`);
     return { mean: r.mean, perUser: Object.fromEntries(Object.entries(r.perUser).map(([k, v]) => [k, Array.from(v)])) };

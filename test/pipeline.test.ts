@@ -84,12 +84,17 @@ test('pipeline: train on a slice, write results, reload the run and recommend va
     assert.equal(runTrainerSeed(0, 42), 42, 'seed 0 keeps trainer.seed: seed-0 runs are unchanged');
 
     const run = loadRun(dir);
-    const [again] = recommend(run.model, [ds.test[0].history], {
-      beamWidth: 5,
-      topK: 5,
-      chunkUsers: 1,
-      scoring: 'full',
-    });
+    const calls: number[][] = [];
+    const [again] = recommend(
+      run.model,
+      [ds.test[0].history, ds.test[1].history],
+      { beamWidth: 5, topK: 5, chunkUsers: 1, scoring: 'full' },
+      (done, total) => calls.push([done, total]),
+    );
+    assert.deepEqual(calls, [
+      [1, 2],
+      [2, 2],
+    ]);
     assert.deepEqual(
       again.map((h) => h.item),
       out.test.rankings[0],

@@ -88,7 +88,15 @@ test('chunked diagnostics equal the unchunked ones', () => {
     stepModel: (from: number, to: number) => new TableModel(chunk ? tables.slice(from, to) : tables),
   });
   const full = pruningDiagnostics(src(false), targets, { beamWidth: 2, ks: [1, 2], chunkUsers: 5 });
-  const chunked = pruningDiagnostics(src(true), targets, { beamWidth: 2, ks: [1, 2], chunkUsers: 2 });
+  const progress: number[][] = [];
+  const chunked = pruningDiagnostics(src(true), targets, { beamWidth: 2, ks: [1, 2], chunkUsers: 2 }, (d, t) =>
+    progress.push([d, t]),
+  );
+  assert.deepEqual(progress, [
+    [2, 5],
+    [4, 5],
+    [5, 5],
+  ]);
   assert.deepEqual(withoutSeconds(chunked.summary), withoutSeconds(full.summary));
   assert.deepEqual(Array.from(chunked.perUser.beamRank), Array.from(full.perUser.beamRank));
   // B = 3 keeps every root token, so nothing violates; yet T1's ca (.1) loses at step 1 to ba .27, aa .25, ab .2:

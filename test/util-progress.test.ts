@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Progress, formatDuration } from '../src/util/progress.js';
+import { Progress, formatDuration, progressCallback } from '../src/util/progress.js';
 import { codeVersion, computeCodeVersion, findPackageRoot } from '../src/util/version.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +66,22 @@ test('prints at most every intervalSec seconds, and always on finish', () => {
   assert.equal(f.lines.length, 4);
   assert.equal(fin.etaSec, 0);
   assert.match(f.lines[3], /^\[progress\] 10\/10 \(100\.0%\) \| 0\.50 items\/s \| elapsed 20s \| ETA 0\.0s\n$/);
+});
+
+test('progressCallback: chunk counts become steps, with users/s, ETA and a final line at the total', () => {
+  const f = fake();
+  const cb = progressCallback('test', 1000, { clock: f.clock, writer: f.writer, intervalSec: 10 });
+  f.now += 5;
+  cb(100, 1000); // too soon: no line
+  assert.equal(f.lines.length, 0);
+  f.now += 5;
+  cb(200, 1000);
+  assert.equal(f.lines.length, 1);
+  assert.match(f.lines[0], /^\[test\]  200\/1000 \(20\.0%\) \| 20\.0 users\/s \| elapsed 10s \| ETA 40s/);
+  f.now += 40;
+  cb(1000, 1000);
+  assert.equal(f.lines.length, 3, 'the interval has passed, and the final line is always printed');
+  assert.match(f.lines[2], /1000\/1000 \(100\.0%\) \| 20\.0 users\/s \| elapsed 50s/);
 });
 
 test('loss is a bias-corrected EMA', () => {

@@ -21,6 +21,7 @@ import { formatConsoleTable } from '../report/table.js';
 import { modelPruningDiagnostics } from '../eval/pruning.js';
 import { buildSidIndexFile } from '../pipeline/sid-index.js';
 import { writeResults } from '../report/results.js';
+import { progressCallback } from '../util/progress.js';
 
 const USAGE = `usage: genrec <demo|train|eval|recommend|diagnose|prepare|config> [options]
   demo                       train the tiny preset on the embedded data set and print a metrics table
@@ -95,7 +96,7 @@ async function main(argv: string[]): Promise<void> {
       const cfg = RunConfigDef.merge(run.config, RunConfigDef.fromFlags(flags, 'command line'), 'command line');
       applyThreads(cfg.threads);
       const ds = loadDatasetFromSpec(cfg.dataset);
-      const r = evaluateModel(run.model, ds[split], evalSettings(cfg));
+      const r = evaluateModel(run.model, ds[split], evalSettings(cfg), progressCallback(split, ds[split].length));
       const keys = [...cfg.eval.ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]), `invalid@${Math.max(...cfg.eval.ks)}`];
       console.log(
         formatConsoleTable(
@@ -172,12 +173,17 @@ async function main(argv: string[]): Promise<void> {
       applyThreads(cfg.threads);
       const ds = loadDatasetFromSpec(cfg.dataset);
       const ex = users > 0 ? ds[split].slice(0, users) : ds[split];
-      const r = modelPruningDiagnostics(run.model, ex, {
-        beamWidth: cfg.eval.beamWidth,
-        ks: cfg.eval.ks,
-        chunkUsers: cfg.eval.chunkUsers,
-        scoring: cfg.eval.scoring,
-      });
+      const r = modelPruningDiagnostics(
+        run.model,
+        ex,
+        {
+          beamWidth: cfg.eval.beamWidth,
+          ks: cfg.eval.ks,
+          chunkUsers: cfg.eval.chunkUsers,
+          scoring: cfg.eval.scoring,
+        },
+        progressCallback('diagnose', ex.length),
+      );
       const s = r.summary;
       const rows = cfg.eval.ks.map((k) => {
         const b = s.byK[`pr@${k}`];

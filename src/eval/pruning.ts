@@ -339,6 +339,7 @@ export function pruningDiagnostics<S>(
   source: PruningSource<S>,
   targets: Int32Array,
   settings: PruningSettings,
+  onProgress?: (done: number, total: number) => void,
 ): PruningResult {
   checkSettings(settings);
   const { trie, numUsers: U } = source;
@@ -454,6 +455,7 @@ export function pruningDiagnostics<S>(
       for (let t = 0; t < ranks.lengths[i]; t++) m = Math.max(m, ranks.ranks[i * ranks.width + t]);
       maxSiblingRank[from + i] = m;
     }
+    onProgress?.(to, U);
   }
   const rankOf = (lists: number[][]): Int32Array => Int32Array.from(lists, (l, u) => l.indexOf(targets[u]));
   const beamRank = rankOf(beamLists);
@@ -537,6 +539,7 @@ export function modelPruningDiagnostics(
   model: GenRecModel,
   examples: readonly Example[],
   settings: PruningSettings & { ranks?: 'teacher-forced' | 'step-model'; scoring?: TokenScoring },
+  onProgress?: (done: number, total: number) => void,
 ): PruningResult {
   const scoring = settings.scoring ?? 'full';
   if (scoring !== 'full' && scoring !== 'valid')
@@ -563,6 +566,7 @@ export function modelPruningDiagnostics(
       },
       targets,
       settings,
+      onProgress,
     );
   } finally {
     model.train(wasTraining);

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Example } from '../data/types.js';
 import { evaluateRankings, type EvalResult } from '../eval/metrics.js';
 import type { GenRecModel } from '../model/genrec.js';
-import { recommend } from './recommend.js';
+import { recommend, type OnProgress } from './recommend.js';
 
 export interface EvalSettings {
   beamWidth: number;
@@ -23,7 +23,12 @@ export interface ModelEvalResult extends EvalResult {
   rankings: number[][];
 }
 
-export function evaluateModel(model: GenRecModel, examples: readonly Example[], s: EvalSettings): ModelEvalResult {
+export function evaluateModel(
+  model: GenRecModel,
+  examples: readonly Example[],
+  s: EvalSettings,
+  onProgress?: OnProgress,
+): ModelEvalResult {
   const ex = s.maxUsers ? examples.slice(0, s.maxUsers) : examples;
   const topK = Math.max(...s.ks);
   if (topK > s.beamWidth) throw new Error(`evaluate: top-${topK} needs beamWidth >= ${topK}, got ${s.beamWidth}`);
@@ -32,6 +37,7 @@ export function evaluateModel(model: GenRecModel, examples: readonly Example[], 
     model,
     ex.map((e) => e.history),
     { beamWidth: s.beamWidth, topK, chunkUsers: s.chunkUsers, scoring: s.scoring },
+    onProgress,
   );
   const seconds = (performance.now() - t0) / 1000;
   const rankings = hyps.map((h) => h.map((x) => x.item));

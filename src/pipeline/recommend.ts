@@ -14,10 +14,14 @@ export interface RecommendSettings {
   scoring: 'full' | 'valid';
 }
 
+/** Called after each chunk with the number of users decoded so far and the total. */
+export type OnProgress = (done: number, total: number) => void;
+
 export function recommend(
   model: GenRecModel,
   histories: ReadonlyArray<ReadonlyArray<number>>,
   s: RecommendSettings,
+  onProgress?: OnProgress,
 ): Hypothesis[][] {
   const wasTraining = model.training;
   model.eval();
@@ -34,6 +38,7 @@ export function recommend(
         ),
       );
       out.push(...res);
+      onProgress?.(out.length, histories.length);
     }
   } finally {
     model.train(wasTraining);

@@ -12,6 +12,7 @@ import { createObjective } from '../train/objectives/registry.js';
 import { train, type TrainResult } from '../train/trainer.js';
 import { evaluateBaseline, Popularity } from '../baselines/index.js';
 import { writeResults } from '../report/results.js';
+import { progressCallback } from '../util/progress.js';
 import { writeJsonAtomicSync } from '../util/atomic.js';
 import { codeVersion } from '../util/version.js';
 import { Rng } from '../util/rng.js';
@@ -137,7 +138,15 @@ export async function runExperiment(
   saveCheckpoint(join(dir, 'model.safetensors'), { model, meta: { config: cfg, codeVersion: codeVersion().string } });
 
   log(`test: decoding ${ds.test.length} users (beam ${cfg.eval.beamWidth})`);
-  const test = evaluateModel(model, ds.test, evalSettings(cfg));
+  const test = evaluateModel(
+    model,
+    ds.test,
+    evalSettings(cfg),
+    progressCallback('test', ds.test.length, {
+      intervalSec: cfg.trainer.logIntervalSec,
+      writer: (l) => log(l.replace(/\n$/, '')),
+    }),
+  );
   let popularity: Record<string, number> | undefined;
   if (cfg.popularity.enabled) {
     const pop = Popularity.fit(ds.items.length, cfg.refit ? [...ds.train, ...ds.valid] : ds.train);

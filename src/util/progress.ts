@@ -152,3 +152,21 @@ export class Progress {
     return this.snapshot(now);
   }
 }
+
+/**
+ * A `(done, total)` callback for chunked jobs (decoding, diagnostics): progress lines with users/s and ETA at most
+ * every `intervalSec` seconds (default 10), and a final line when `done` reaches `total`.
+ */
+export function progressCallback(
+  label: string,
+  total: number,
+  opts: Omit<ProgressOptions, 'total' | 'label'> = {},
+): (done: number, total: number) => void {
+  const p = new Progress({ unit: 'users', intervalSec: 10, ...opts, total, label });
+  let last = 0;
+  return (done) => {
+    p.update({ steps: done - last });
+    last = done;
+    if (done >= total) p.finish();
+  };
+}
