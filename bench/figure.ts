@@ -78,12 +78,14 @@ export function runFigureBench(args: Map<string, string>): Record<string, unknow
   const out = args.get('out') ?? 'runs/bench/figure-bear.svg';
   const tags = results
     .map((r) => {
-      const t = Object.entries(r.methods).map(([m, v]) => `${m} ${v.finalTag ?? '?'}/${v.chosen ?? '?'}`);
+      const t = Object.entries(r.methods).map(([m, v]) =>
+        [m, v.finalTag, v.chosen].filter((x) => x !== undefined && x !== '').join(' '),
+      );
       return `${r.set.replace(/^amazon-/, '')}: ${t.join(', ')}`;
     })
     .join('; ');
   const title = args.get('title') ?? 'SFT, MSL and BEAR: accuracy and beam-search pruning';
-  writeFileAtomicSync(out, scoringFigureSvg(results, title, `runs (tag/scoring) — ${tags}`));
+  writeFileAtomicSync(out, scoringFigureSvg(results, title, `method, run tag, decoding distribution — ${tags}`));
   console.log(`figure: ${out}`);
   return { out, files, sets: results.map((r) => r.set) };
 }
