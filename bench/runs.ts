@@ -4,7 +4,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Example, NextItemDataset } from '../src/data/index.js';
 import type { TokenScoring } from '../src/decode/common.js';
-import { modelPruningDiagnostics, type PruningSummary } from '../src/eval/pruning.js';
+import { evaluateRankings } from '../src/eval/metrics.js';
+import { modelPruningDiagnostics, type PruningResult, type PruningSummary } from '../src/eval/pruning.js';
 import { RunConfigDef, type RunConfig } from '../src/pipeline/config.js';
 import { evaluateModel } from '../src/pipeline/evaluate.js';
 import { evalSettings, loadRun, runExperiment } from '../src/pipeline/run.js';
@@ -121,15 +122,82 @@ function modelStamp(dir: string): [number, number] {
   return [st.size, st.mtimeMs];
 }
 
-/** `compute()` cached in `file` under `key` (recomputed when the key differs; written atomically). */
-function cached<T>(file: string, key: string, compute: () => T): T {
-  if (existsSync(file)) {
-    const c = JSON.parse(readFileSync(file, 'utf8')) as { key: string; value?: T; summary?: T };
-    if (c.key === key) return (c.value ?? c.summary) as T;
-  }
-  const value = compute();
-  writeJsonAtomicSync(file, { key, codeVersion: codeVersion().string, value });
-  return JSON.parse(JSON.stringify(value)) as T; // as a cached read returns it (NaN → null)
+/** A cache entry: its file and the key its content must carry. */
+interface CacheSlot {
+  file: string;
+  key: string;
+}
+
+/** The value cached in `slot`, or null when absent or stale. */
+function readCached<T>(slot: CacheSlot): T | null {
+  if (!existsSync(slot.file)) return null;
+  const c = JSON.parse(readFileSync(slot.file, 'utf8')) as { key: string; value?: T; summary?: T };
+  return c.key === slot.key ? ((c.value ?? c.summary) as T) : null;
+}
+
+/** Writes `value` to `slot` atomically; returns it as a cached read would (NaN → null). */
+function writeCached<T>(slot: CacheSlot, value: T): T {
+  writeJsonAtomicSync(slot.file, { key: slot.key, codeVersion: codeVersion().string, value });
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** `compute()` cached in `slot` (recomputed when the key differs; written atomically). */
+function cached<T>(slot: CacheSlot, compute: () => T): T {
+  return readCached<T>(slot) ?? writeCached(slot, compute());
+}
+
+function diagnosticsSlot(dir: string, config: RunConfig, pruneUsers: number, scoring: TokenScoring): CacheSlot {
+  const settings = { beamWidth: config.eval.beamWidth, ks: config.eval.ks, chunkUsers: config.eval.chunkUsers };
+  // 'full' keeps the key files written before scoring was a setting
+  const key = JSON.stringify({
+    settings,
+    pruneUsers,
+    model: modelStamp(dir),
+    mode: 'target',
+    ...(scoring === 'full' ? {} : { scoring }),
+  });
+  return { file: join(dir, `pruning-test-${pruneUsers || 'all'}${scoring === 'full' ? '' : `-${scoring}`}.json`), key };
+}
+
+function evaluationSlot(
+  dir: string,
+  config: RunConfig,
+  n: number,
+  split: string,
+  fingerprint: string,
+  scoring: TokenScoring,
+): CacheSlot {
+  const settings = { ...evalSettings(config), scoring };
+  const key = JSON.stringify({ settings, split, fingerprint, n, model: modelStamp(dir) });
+  return { file: join(dir, `eval-${split}-${n}-${scoring}.json`), key };
+}
+
+/** The diagnostics of the run in `dir` on `test` (model loaded and disposed here), logged with their cost. */
+function diagnoseRun(
+  dir: string,
+  config: RunConfig,
+  test: readonly Example[],
+  scoring: TokenScoring,
+  log: (l: string) => void,
+): { result: PruningResult; numItems: number } {
+  const loaded = loadRun(dir);
+  const t0 = Date.now();
+  const result = modelPruningDiagnostics(
+    loaded.model,
+    test,
+    { beamWidth: config.eval.beamWidth, ks: config.eval.ks, chunkUsers: config.eval.chunkUsers, scoring },
+    progressCallback(`diagnose ${dir}`, test.length, { writer: (l) => log(l.replace(/\n$/, '')) }),
+  );
+  const numItems = loaded.model.numItems;
+  loaded.model.dispose();
+  const s = result.summary;
+  log(
+    `[bench] diagnostics ${dir} (${scoring}): ${test.length} users in ${((Date.now() - t0) / 1000).toFixed(0)}s, ` +
+      `exact search for ${s.searchedUsers} (mean ${s.meanExpansions.toFixed(0)} rows/user); seconds: beam ` +
+      `${s.seconds.beam.toFixed(0)}, ranks ${s.seconds.ranks.toFixed(0)}, pool ${s.seconds.pool.toFixed(0)}, ` +
+      `exact ${s.seconds.exact.toFixed(0)}`,
+  );
+  return { result, numItems };
 }
 
 /**
@@ -144,35 +212,51 @@ export function cachedDiagnostics(
   scoring: TokenScoring,
   log: (l: string) => void,
 ): PruningSummary {
-  const settings = { beamWidth: config.eval.beamWidth, ks: config.eval.ks, chunkUsers: config.eval.chunkUsers };
-  // 'full' keeps the key files written before scoring was a setting
-  const key = JSON.stringify({
-    settings,
-    pruneUsers,
-    model: modelStamp(dir),
-    mode: 'target',
-    ...(scoring === 'full' ? {} : { scoring }),
-  });
-  const file = join(dir, `pruning-test-${pruneUsers || 'all'}${scoring === 'full' ? '' : `-${scoring}`}.json`);
-  return cached(file, key, () => {
-    const loaded = loadRun(dir);
-    const test = pruneUsers > 0 ? examples.slice(0, pruneUsers) : examples;
-    const t0 = Date.now();
-    const s = modelPruningDiagnostics(
-      loaded.model,
-      test,
-      { ...settings, scoring },
-      progressCallback(`diagnose ${dir}`, test.length, { writer: (l) => log(l.replace(/\n$/, '')) }),
-    ).summary;
-    loaded.model.dispose();
+  const test = pruneUsers > 0 ? examples.slice(0, pruneUsers) : examples;
+  return cached(
+    diagnosticsSlot(dir, config, pruneUsers, scoring),
+    () => diagnoseRun(dir, config, test, scoring, log).result.summary,
+  );
+}
+
+/**
+ * A run's test evaluation and diagnostics together. When the diagnostics cover every test row and neither figure is
+ * cached, one decode serves both: the diagnostics' beam search is the evaluation's (same decoder, width, top-K, chunks
+ * and scoring), so its lists give the evaluation's metrics and beam search runs once instead of twice.
+ */
+export function cachedTestFigures(
+  dir: string,
+  config: RunConfig,
+  examples: readonly Example[],
+  fingerprint: string,
+  pruneUsers: number,
+  scoring: TokenScoring,
+  log: (l: string) => void,
+): { evaluation: CachedEval; diagnostics: PruningSummary } {
+  const evalSlot = evaluationSlot(dir, config, examples.length, 'test', fingerprint, scoring);
+  const diagSlot = diagnosticsSlot(dir, config, pruneUsers, scoring);
+  const everyRow = pruneUsers === 0 || pruneUsers >= examples.length;
+  if (everyRow && readCached(evalSlot) === null && readCached(diagSlot) === null) {
+    const { result, numItems } = diagnoseRun(dir, config, examples, scoring, log);
+    const ks = config.eval.ks;
+    const metrics = [...ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]), `invalid@${Math.max(...ks)}`];
+    const targets = examples.map((e) => e.target);
+    const r = evaluateRankings(result.perUser.beamLists, targets, metrics, { numItems });
     log(
-      `[bench] diagnostics ${dir} (${scoring}): ${test.length} users in ${((Date.now() - t0) / 1000).toFixed(0)}s, ` +
-        `exact search for ${s.searchedUsers} (mean ${s.meanExpansions.toFixed(0)} rows/user); seconds: beam ` +
-        `${s.seconds.beam.toFixed(0)}, ranks ${s.seconds.ranks.toFixed(0)}, pool ${s.seconds.pool.toFixed(0)}, ` +
-        `exact ${s.seconds.exact.toFixed(0)}`,
+      `[bench] ${dir} test (${examples.length} rows, ${scoring}, from the diagnostics' beam search): NDCG@10 ${r.mean['ndcg@10']?.toFixed(4)}`,
     );
-    return s;
-  });
+    return {
+      evaluation: writeCached(evalSlot, {
+        mean: r.mean,
+        perUser: Object.fromEntries(Object.entries(r.perUser).map(([k, v]) => [k, Array.from(v)])),
+      }),
+      diagnostics: writeCached(diagSlot, result.summary),
+    };
+  }
+  return {
+    evaluation: cachedEvaluation(dir, config, examples, 'test', fingerprint, scoring, log),
+    diagnostics: cachedDiagnostics(dir, config, examples, pruneUsers, scoring, log),
+  };
 }
 
 export interface CachedEval {
@@ -194,8 +278,7 @@ export function cachedEvaluation(
   log: (l: string) => void,
 ): CachedEval {
   const settings = { ...evalSettings(config), scoring };
-  const key = JSON.stringify({ settings, split, fingerprint, n: examples.length, model: modelStamp(dir) });
-  return cached(join(dir, `eval-${split}-${examples.length}-${scoring}.json`), key, () => {
+  return cached(evaluationSlot(dir, config, examples.length, split, fingerprint, scoring), () => {
     const loaded = loadRun(dir);
     const r = evaluateModel(
       loaded.model,

@@ -28,7 +28,8 @@ import { writeFileAtomicSync, writeJsonAtomicSync } from '../src/util/atomic.js'
 import { codeVersion } from '../src/util/version.js';
 import { rejectUnknownFlags } from './args.js';
 import { scoringFigureSvg } from './figure.js';
-import { benchRunDir, cachedDiagnostics, cachedEvaluation, isRunTag, readRun } from './runs.js';
+import { benchRunDir, cachedEvaluation, cachedTestFigures, isRunTag, readRun, type CachedEval } from './runs.js';
+import type { PruningSummary } from '../src/eval/pruning.js';
 import { pooledCell, seedColumns, seedRun, summarize, summaryCells, type SeedRun, type Summary } from './seeds.js';
 
 const SCORINGS: TokenScoring[] = ['full', 'valid'];
@@ -140,9 +141,13 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
       const dir = benchRunDir(set, m, seed, finalTags[m]);
       const run = readRun(dir, ds.train.length);
       if (!run || !existsSync(join(dir, 'model.safetensors'))) continue;
-      const ev = cachedEvaluation(dir, run.config, ds.test, 'test', ds.fingerprint, chosen, log);
-      const diag =
-        diagnoseFlag === 'true' ? cachedDiagnostics(dir, run.config, ds.test, pruneUsers, chosen, log) : null;
+      let ev: CachedEval;
+      let diag: PruningSummary | null = null;
+      if (diagnoseFlag === 'true') {
+        const both = cachedTestFigures(dir, run.config, ds.test, ds.fingerprint, pruneUsers, chosen, log);
+        ev = both.evaluation;
+        diag = both.diagnostics;
+      } else ev = cachedEvaluation(dir, run.config, ds.test, 'test', ds.fingerprint, chosen, log);
       seeds.push(seedRun(seed, ev.mean, run.secondsPerEpoch, Float64Array.from(ev.perUser['ndcg@10']), diag));
     }
     if (seeds.length === 0)

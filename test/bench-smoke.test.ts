@@ -21,6 +21,11 @@ import { setNumThreads } from '../src/engine/index.js';
 import { runBearBench } from '../bench/bear.js';
 import { parseTags, runScoringBench } from '../bench/scoring.js';
 import { pooledCell, summarize, type SeedRun } from '../bench/seeds.js';
+import { cachedTestFigures, readRun } from '../bench/runs.js';
+import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
+import { evalSettings, loadRun } from '../src/pipeline/run.js';
+import { evaluateModel } from '../src/pipeline/evaluate.js';
+import { modelPruningDiagnostics } from '../src/eval/pruning.js';
 import { scoringPanels } from '../bench/figure.js';
 import { wilsonInterval } from '../src/eval/stats.js';
 
@@ -109,6 +114,32 @@ test('bench bear (--seedList) and bench scoring (choice on validation, all seeds
       /no finished run .*mini-sft-s0-nosuch/,
     );
     assert.throws(() => runScoringBench(args({ ...flags, bogus: '1' })), /unknown flag --bogus/);
+
+    // diagnostics on every test row: one beam search serves both, and the evaluation it gives equals a plain one
+    const dir1 = join('runs', 'bench', 'mini-sft-s1-prefix');
+    const run1 = readRun(dir1, 0)!;
+    const ds = loadDatasetFromSpec(run1.config.dataset);
+    rmSync(join(dir1, `eval-test-${ds.test.length}-valid.json`), { force: true });
+    const lines: string[] = [];
+    const both = cachedTestFigures(dir1, run1.config, ds.test, ds.fingerprint, 0, 'valid', (l) => lines.push(l));
+    assert.ok(lines.some((l) => l.includes("from the diagnostics' beam search")));
+    const loaded = loadRun(dir1);
+    const plain = evaluateModel(loaded.model, ds.test, { ...evalSettings(run1.config), scoring: 'valid' });
+    assert.deepEqual(Object.keys(both.evaluation.perUser).sort(), Object.keys(plain.perUser).sort());
+    for (const [k, v] of Object.entries(plain.perUser)) assert.deepEqual(both.evaluation.perUser[k], Array.from(v), k);
+    const diag = modelPruningDiagnostics(loaded.model, ds.test, {
+      beamWidth: run1.config.eval.beamWidth,
+      ks: run1.config.eval.ks,
+      chunkUsers: run1.config.eval.chunkUsers,
+      scoring: 'valid',
+    });
+    assert.deepEqual(both.diagnostics.byK, JSON.parse(JSON.stringify(diag.summary.byK)));
+    loaded.model.dispose();
+    // both are cached now: a second call reads them back
+    lines.length = 0;
+    const reread = cachedTestFigures(dir1, run1.config, ds.test, ds.fingerprint, 0, 'valid', (l) => lines.push(l));
+    assert.deepEqual(reread, both);
+    assert.equal(lines.length, 0);
   } finally {
     console.log = quiet;
     process.chdir(cwd);

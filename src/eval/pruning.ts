@@ -253,6 +253,8 @@ export interface PruningSource<S> {
 }
 
 export interface PruningPerUser {
+  /** The items beam search returned, best first (up to max K): the lists a plain evaluation decodes. */
+  beamLists: number[][];
   /** Position of the target in beam search's top-maxK, −1 if absent. */
   beamRank: Int32Array;
   /** Position of the target in the exact top-maxK, −1 if absent. */
@@ -500,6 +502,7 @@ export function pruningDiagnostics<S>(
   }
   return {
     perUser: {
+      beamLists,
       beamRank,
       exactRank,
       prunedAt,
