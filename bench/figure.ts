@@ -54,7 +54,7 @@ export function scoringPanels(results: ScoringFigureInput[]): BarPanel[] {
   ];
 }
 
-/** The figure's SVG; the caption names each set's run tags where a method's differ from the first's. */
+/** The figure's SVG with the given title and caption (a line under the panels). */
 export function scoringFigureSvg(results: ScoringFigureInput[], title: string, caption: string): string {
   return barFigureSvg(scoringPanels(results), { title, caption, panelWidth: 330, panelHeight: 230 });
 }

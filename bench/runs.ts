@@ -4,10 +4,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Example, NextItemDataset } from '../src/data/index.js';
 import type { TokenScoring } from '../src/decode/common.js';
-import { evaluateRankings } from '../src/eval/metrics.js';
+import type { EvalResult } from '../src/eval/metrics.js';
 import { modelPruningDiagnostics, type PruningResult, type PruningSummary } from '../src/eval/pruning.js';
 import { RunConfigDef, type RunConfig } from '../src/pipeline/config.js';
-import { evaluateModel } from '../src/pipeline/evaluate.js';
+import { evaluateModel, scoreRankings } from '../src/pipeline/evaluate.js';
 import { evalSettings, loadRun, runExperiment } from '../src/pipeline/run.js';
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { progressCallback } from '../src/util/progress.js';
@@ -15,15 +15,15 @@ import { codeVersion } from '../src/util/version.js';
 
 const OBJECTIVE_SECTIONS = ['sft', 'msl', 'bear', 'beam-sim'] as const;
 
-/**
- * The run directory shared by the comparison benches: runs/bench/<set>-<method>-s<seed>[-<tag>] ('sid:msl' is spelled
- * 'sid-msl'; a tag keeps a variant protocol's runs apart).
- */
 /** Whether `tag` can name runs in benchRunDir: empty (untagged) or letters, digits, '.', '_' and '-'. */
 export function isRunTag(tag: string): boolean {
   return /^[A-Za-z0-9_.-]*$/.test(tag);
 }
 
+/**
+ * The run directory shared by the comparison benches: runs/bench/<set>-<method>-s<seed>[-<tag>] ('sid:msl' is spelled
+ * 'sid-msl'; a tag keeps a variant protocol's runs apart).
+ */
 export function benchRunDir(set: string, method: string, seed: number, tag = ''): string {
   return join('runs', 'bench', `${set}-${method.replace(':', '-')}-s${seed}${tag ? `-${tag}` : ''}`);
 }
@@ -236,32 +236,30 @@ export function cachedTestFigures(
   const evalSlot = evaluationSlot(dir, config, examples.length, 'test', fingerprint, scoring);
   const diagSlot = diagnosticsSlot(dir, config, pruneUsers, scoring);
   const everyRow = pruneUsers === 0 || pruneUsers >= examples.length;
-  if (everyRow && readCached(evalSlot) === null && readCached(diagSlot) === null) {
+  const evaluation = readCached<CachedEval>(evalSlot);
+  const diagnostics = readCached<PruningSummary>(diagSlot);
+  if (everyRow && evaluation === null && diagnostics === null) {
     const { result, numItems } = diagnoseRun(dir, config, examples, scoring, log);
-    const ks = config.eval.ks;
-    const metrics = [...ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]), `invalid@${Math.max(...ks)}`];
-    const targets = examples.map((e) => e.target);
-    const r = evaluateRankings(result.perUser.beamLists, targets, metrics, { numItems });
+    const r = scoreRankings(result.perUser.beamLists, examples, config.eval.ks, numItems);
     log(
       `[bench] ${dir} test (${examples.length} rows, ${scoring}, from the diagnostics' beam search): NDCG@10 ${r.mean['ndcg@10']?.toFixed(4)}`,
     );
-    return {
-      evaluation: writeCached(evalSlot, {
-        mean: r.mean,
-        perUser: Object.fromEntries(Object.entries(r.perUser).map(([k, v]) => [k, Array.from(v)])),
-      }),
-      diagnostics: writeCached(diagSlot, result.summary),
-    };
+    return { evaluation: writeCached(evalSlot, toCachedEval(r)), diagnostics: writeCached(diagSlot, result.summary) };
   }
   return {
-    evaluation: cachedEvaluation(dir, config, examples, 'test', fingerprint, scoring, log),
-    diagnostics: cachedDiagnostics(dir, config, examples, pruneUsers, scoring, log),
+    evaluation: evaluation ?? cachedEvaluation(dir, config, examples, 'test', fingerprint, scoring, log),
+    diagnostics: diagnostics ?? cachedDiagnostics(dir, config, examples, pruneUsers, scoring, log),
   };
 }
 
 export interface CachedEval {
   mean: Record<string, number>;
   perUser: Record<string, number[]>;
+}
+
+/** An evaluation in its cached (JSON) form. */
+function toCachedEval(r: EvalResult): CachedEval {
+  return { mean: r.mean, perUser: Object.fromEntries(Object.entries(r.perUser).map(([k, v]) => [k, Array.from(v)])) };
 }
 
 /**
@@ -288,7 +286,7 @@ export function cachedEvaluation(
     );
     loaded.model.dispose();
     log(`[bench] ${dir} ${split} (${examples.length} rows, ${scoring}): NDCG@10 ${r.mean['ndcg@10']?.toFixed(4)}`);
-    return { mean: r.mean, perUser: Object.fromEntries(Object.entries(r.perUser).map(([k, v]) => [k, Array.from(v)])) };
+    return toCachedEval(r);
   });
 }
 

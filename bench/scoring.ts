@@ -20,6 +20,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenScoring } from '../src/decode/common.js';
+import type { PruningSummary } from '../src/eval/pruning.js';
 import { pairedBootstrap } from '../src/eval/stats.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { applyThreads } from '../src/pipeline/threads.js';
@@ -29,7 +30,6 @@ import { codeVersion } from '../src/util/version.js';
 import { rejectUnknownFlags } from './args.js';
 import { scoringFigureSvg } from './figure.js';
 import { benchRunDir, cachedEvaluation, cachedTestFigures, isRunTag, readRun, type CachedEval } from './runs.js';
-import type { PruningSummary } from '../src/eval/pruning.js';
 import { pooledCell, seedColumns, seedRun, summarize, summaryCells, type SeedRun, type Summary } from './seeds.js';
 
 const SCORINGS: TokenScoring[] = ['full', 'valid'];

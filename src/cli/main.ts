@@ -12,7 +12,7 @@
 import { RunConfigDef, resolveRunConfig, type RunConfig } from '../pipeline/config.js';
 import { runExperiment, loadRun, evalSettings } from '../pipeline/run.js';
 import { loadDatasetFromSpec } from '../pipeline/dataset.js';
-import { evaluateModel } from '../pipeline/evaluate.js';
+import { evalMetricNames, evaluateModel } from '../pipeline/evaluate.js';
 import { recommend } from '../pipeline/recommend.js';
 import { applyThreads } from '../pipeline/threads.js';
 import { datasetStats } from '../data/index.js';
@@ -97,7 +97,7 @@ async function main(argv: string[]): Promise<void> {
       applyThreads(cfg.threads);
       const ds = loadDatasetFromSpec(cfg.dataset);
       const r = evaluateModel(run.model, ds[split], evalSettings(cfg), progressCallback(split, ds[split].length));
-      const keys = [...cfg.eval.ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]), `invalid@${Math.max(...cfg.eval.ks)}`];
+      const keys = evalMetricNames(cfg.eval.ks);
       console.log(
         formatConsoleTable(
           [{ split, users: r.n, ...Object.fromEntries(keys.map((k) => [k, r.mean[k]])), 'users/s': r.usersPerSec }],

@@ -34,6 +34,7 @@ import type { GenRecModel } from '../model/genrec.js';
 import type { Example } from '../data/types.js';
 import { targetBatch } from '../pipeline/batch.js';
 import { evaluateRankings } from './metrics.js';
+import type { OnProgress } from '../util/progress.js';
 
 /** Rank of every target token among its trie-valid siblings (see module comment). */
 export interface SiblingRanks {
@@ -341,7 +342,7 @@ export function pruningDiagnostics<S>(
   source: PruningSource<S>,
   targets: Int32Array,
   settings: PruningSettings,
-  onProgress?: (done: number, total: number) => void,
+  onProgress?: OnProgress,
 ): PruningResult {
   checkSettings(settings);
   const { trie, numUsers: U } = source;
@@ -542,7 +543,7 @@ export function modelPruningDiagnostics(
   model: GenRecModel,
   examples: readonly Example[],
   settings: PruningSettings & { ranks?: 'teacher-forced' | 'step-model'; scoring?: TokenScoring },
-  onProgress?: (done: number, total: number) => void,
+  onProgress?: OnProgress,
 ): PruningResult {
   const scoring = settings.scoring ?? 'full';
   if (scoring !== 'full' && scoring !== 'valid')

@@ -4,7 +4,8 @@ import { performance } from 'node:perf_hooks';
 import type { Example } from '../data/types.js';
 import { evaluateRankings, type EvalResult } from '../eval/metrics.js';
 import type { GenRecModel } from '../model/genrec.js';
-import { recommend, type OnProgress } from './recommend.js';
+import type { OnProgress } from '../util/progress.js';
+import { recommend } from './recommend.js';
 
 export interface EvalSettings {
   beamWidth: number;
@@ -21,6 +22,26 @@ export interface ModelEvalResult extends EvalResult {
   usersPerSec: number;
   seconds: number;
   rankings: number[][];
+}
+
+/** The metrics of an evaluation with cut-offs `ks`: HR and NDCG at each, and the invalid share at the largest. */
+export function evalMetricNames(ks: number[]): string[] {
+  return [...ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]), `invalid@${Math.max(...ks)}`];
+}
+
+/** The evaluation's metrics of given top-K lists (one per example, best first) against the examples' targets. */
+export function scoreRankings(
+  rankings: number[][],
+  examples: readonly Example[],
+  ks: number[],
+  numItems: number,
+): EvalResult {
+  return evaluateRankings(
+    rankings,
+    examples.map((e) => e.target),
+    evalMetricNames(ks),
+    { numItems },
+  );
 }
 
 export function evaluateModel(
@@ -41,13 +62,6 @@ export function evaluateModel(
   );
   const seconds = (performance.now() - t0) / 1000;
   const rankings = hyps.map((h) => h.map((x) => x.item));
-  const metrics = s.ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]);
-  metrics.push(`invalid@${topK}`);
-  const r = evaluateRankings(
-    rankings,
-    ex.map((e) => e.target),
-    metrics,
-    { numItems: model.numItems },
-  );
+  const r = scoreRankings(rankings, ex, s.ks, model.numItems);
   return { ...r, usersPerSec: ex.length / Math.max(seconds, 1e-9), seconds, rankings };
 }

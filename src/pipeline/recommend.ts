@@ -4,6 +4,7 @@ import { noGrad, tidy } from '../engine/index.js';
 import { beamSearch } from '../decode/beam.js';
 import type { Hypothesis } from '../decode/types.js';
 import type { GenRecModel } from '../model/genrec.js';
+import type { OnProgress } from '../util/progress.js';
 
 export interface RecommendSettings {
   beamWidth: number;
@@ -13,9 +14,6 @@ export interface RecommendSettings {
   /** Distribution ranked by: 'full' softmax or renormalised over 'valid' tokens (see decode/common.ts). */
   scoring: 'full' | 'valid';
 }
-
-/** Called after each chunk with the number of users decoded so far and the total. */
-export type OnProgress = (done: number, total: number) => void;
 
 export function recommend(
   model: GenRecModel,

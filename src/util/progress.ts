@@ -153,6 +153,9 @@ export class Progress {
   }
 }
 
+/** Called by chunked jobs (decoding, diagnostics) after each chunk: items done so far and the total. */
+export type OnProgress = (done: number, total: number) => void;
+
 /**
  * A `(done, total)` callback for chunked jobs (decoding, diagnostics): progress lines with users/s and ETA at most
  * every `intervalSec` seconds (default 10), and a final line when `done` reaches `total`.
@@ -161,7 +164,7 @@ export function progressCallback(
   label: string,
   total: number,
   opts: Omit<ProgressOptions, 'total' | 'label'> = {},
-): (done: number, total: number) => void {
+): OnProgress {
   const p = new Progress({ unit: 'users', intervalSec: 10, ...opts, total, label });
   let last = 0;
   return (done) => {
