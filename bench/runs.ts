@@ -10,7 +10,7 @@ import { RunConfigDef, type RunConfig } from '../src/pipeline/config.js';
 import { evaluateModel, scoreRankings } from '../src/pipeline/evaluate.js';
 import { evalSettings, loadRun, runExperiment } from '../src/pipeline/run.js';
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
-import { progressCallback } from '../src/util/progress.js';
+import { logWriter, progressCallback } from '../src/util/progress.js';
 import { codeVersion } from '../src/util/version.js';
 
 const OBJECTIVE_SECTIONS = ['sft', 'msl', 'bear', 'beam-sim'] as const;
@@ -186,7 +186,7 @@ function diagnoseRun(
     loaded.model,
     test,
     { beamWidth: config.eval.beamWidth, ks: config.eval.ks, chunkUsers: config.eval.chunkUsers, scoring },
-    progressCallback(`diagnose ${dir}`, test.length, { writer: (l) => log(l.replace(/\n$/, '')) }),
+    progressCallback(`diagnose ${dir}`, test.length, { writer: logWriter(log) }),
   );
   const numItems = loaded.model.numItems;
   loaded.model.dispose();
@@ -282,7 +282,7 @@ export function cachedEvaluation(
       loaded.model,
       examples,
       settings,
-      progressCallback(`${split} ${dir}`, examples.length, { writer: (l) => log(l.replace(/\n$/, '')) }),
+      progressCallback(`${split} ${dir}`, examples.length, { writer: logWriter(log) }),
     );
     loaded.model.dispose();
     log(`[bench] ${dir} ${split} (${examples.length} rows, ${scoring}): NDCG@10 ${r.mean['ndcg@10']?.toFixed(4)}`);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Progress, formatDuration, progressCallback } from '../src/util/progress.js';
+import { Progress, formatDuration, logWriter, progressCallback } from '../src/util/progress.js';
 import { codeVersion, computeCodeVersion, findPackageRoot } from '../src/util/version.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -126,4 +126,13 @@ test('code version: package version, fail-soft commit', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('logWriter drops only the trailing newline of a progress line', () => {
+  const got: string[] = [];
+  const w = logWriter((l) => got.push(l));
+  w('[decode] 3/10 users\n');
+  w('no newline');
+  w('two\n\n');
+  assert.deepEqual(got, ['[decode] 3/10 users', 'no newline', 'two\n']);
 });

@@ -12,7 +12,7 @@ import { createObjective } from '../train/objectives/registry.js';
 import { train, type TrainResult } from '../train/trainer.js';
 import { evaluateBaseline, Popularity } from '../baselines/index.js';
 import { writeResults } from '../report/results.js';
-import { progressCallback } from '../util/progress.js';
+import { logWriter, progressCallback } from '../util/progress.js';
 import { writeJsonAtomicSync } from '../util/atomic.js';
 import { codeVersion } from '../util/version.js';
 import { Rng } from '../util/rng.js';
@@ -144,7 +144,7 @@ export async function runExperiment(
     evalSettings(cfg),
     progressCallback('test', ds.test.length, {
       intervalSec: cfg.trainer.logIntervalSec,
-      writer: (l) => log(l.replace(/\n$/, '')),
+      writer: logWriter(log),
     }),
   );
   let popularity: Record<string, number> | undefined;

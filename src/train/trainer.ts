@@ -24,7 +24,7 @@ import {
 } from '../engine/index.js';
 import { writeJsonAtomicSync } from '../util/atomic.js';
 import { bool, defineConfig, int, num, oneOf, type ConfigOf } from '../util/config.js';
-import { Progress } from '../util/progress.js';
+import { logWriter, Progress } from '../util/progress.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from '../engine/checkpoint.js';
 import { learningRateAt, resolveWarmup, type ScheduleSpec } from './schedule.js';
@@ -280,7 +280,7 @@ export function train<E>(
     label: 'train',
     unit: 'examples',
     intervalSec: cfg.logIntervalSec,
-    writer: (line) => log(line.replace(/\n$/, '')),
+    writer: logWriter(log),
   });
 
   const runBatch = (batch: E[], scale: number): { loss: number; logs?: Record<string, number> } =>

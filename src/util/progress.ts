@@ -156,6 +156,11 @@ export class Progress {
 /** Called by chunked jobs (decoding, diagnostics) after each chunk: items done so far and the total. */
 export type OnProgress = (done: number, total: number) => void;
 
+/** A {@link ProgressOptions.writer} that hands each line to `log` without its trailing newline. */
+export function logWriter(log: (line: string) => void): (line: string) => void {
+  return (line) => log(line.replace(/\n$/, ''));
+}
+
 /**
  * A `(done, total)` callback for chunked jobs (decoding, diagnostics): progress lines with users/s and ETA at most
  * every `intervalSec` seconds (default 10), and a final line when `done` reaches `total`.
