@@ -146,8 +146,13 @@ function cached<T>(slot: CacheSlot, compute: () => T): T {
   return readCached<T>(slot) ?? writeCached(slot, compute());
 }
 
+/** The run's decoding settings that the diagnostics take (besides the scoring). */
+function diagnosticsSettings(config: RunConfig): { beamWidth: number; ks: number[]; chunkUsers: number } {
+  return { beamWidth: config.eval.beamWidth, ks: config.eval.ks, chunkUsers: config.eval.chunkUsers };
+}
+
 function diagnosticsSlot(dir: string, config: RunConfig, pruneUsers: number, scoring: TokenScoring): CacheSlot {
-  const settings = { beamWidth: config.eval.beamWidth, ks: config.eval.ks, chunkUsers: config.eval.chunkUsers };
+  const settings = diagnosticsSettings(config);
   // 'full' keeps the key files written before scoring was a setting
   const key = JSON.stringify({
     settings,
@@ -185,7 +190,7 @@ function diagnoseRun(
   const result = modelPruningDiagnostics(
     loaded.model,
     test,
-    { beamWidth: config.eval.beamWidth, ks: config.eval.ks, chunkUsers: config.eval.chunkUsers, scoring },
+    { ...diagnosticsSettings(config), scoring },
     progressCallback(`diagnose ${dir}`, test.length, { writer: logWriter(log) }),
   );
   const numItems = loaded.model.numItems;
