@@ -310,7 +310,8 @@ export async function trainOrReuse(
       return prev;
     }
   }
-  await runExperiment(cfg, { data: ds, log: opts.log });
+  // the bench decided to (re)train: a finished run with another configuration is replaced
+  await runExperiment(cfg, { data: ds, log: opts.log, overwrite: true });
   const r = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ResultsFile;
   return fromResults(dir, r, cfg, ds.train.length, false);
 }

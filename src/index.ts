@@ -12,7 +12,15 @@ export * from './eval/metrics.js';
 export * from './eval/stats.js';
 export * from './baselines/index.js';
 export { RunConfigDef, RUN_PRESETS, resolveRunConfig, type RunConfig } from './pipeline/config.js';
-export { runExperiment, loadRun, type RunOutput, type LoadedRun } from './pipeline/run.js';
+export {
+  runExperiment,
+  loadRun,
+  checkRunData,
+  type RunOptions,
+  type RunOutput,
+  type LoadedRun,
+  type RunMeta,
+} from './pipeline/run.js';
 export { evaluateModel, type EvalSettings, type ModelEvalResult } from './pipeline/evaluate.js';
 export { recommend, type RecommendSettings } from './pipeline/recommend.js';
 export { targetBatch } from './pipeline/batch.js';

@@ -10,7 +10,8 @@
 //   genrec index [--dataset spec] [--embeddings.* ...] [--sid.* ...] [--out file.json]   build + save semantic IDs
 //   genrec config                       every configuration key with its default and documentation
 import { RunConfigDef, resolveRunConfig, type RunConfig } from '../pipeline/config.js';
-import { runExperiment, loadRun, evalSettings } from '../pipeline/run.js';
+import { runExperiment, loadRun, evalSettings, checkRunData, type LoadedRun } from '../pipeline/run.js';
+import { parseCommandArgs, type CommandSpec, type ParsedArgs } from './args.js';
 import { loadDatasetFromSpec } from '../pipeline/dataset.js';
 import { evalMetricNames, evaluateModel } from '../pipeline/evaluate.js';
 import { recommend } from '../pipeline/recommend.js';
@@ -23,53 +24,96 @@ import { buildSidIndexFile } from '../pipeline/sid-index.js';
 import { writeResults } from '../report/results.js';
 import { progressCallback } from '../util/progress.js';
 
-const USAGE = `usage: genrec <demo|train|eval|recommend|diagnose|prepare|config> [options]
+const USAGE = `usage: genrec <command> [options]
   demo                       train the tiny preset on the embedded data set and print a metrics table
-  train   [--config f.json] [--key value ...]   train and evaluate (keys: see 'genrec config')
-  eval    --run DIR [--split test|valid] [--eval.beamWidth B] [--out f.json]
+  train   [--config f.json] [--key value ...] [--resume true] [--overwrite true]
+                             train and evaluate (keys: see 'genrec config'); --resume continues the unfinished run in
+                             --out, --overwrite replaces a finished one (kept intact until the new run completes)
+  eval    --run DIR [--split test|valid] [--eval.beamWidth B] [--out f.json] [--allow-data-change true]
                              (--out: full-precision and per-user metrics with config, data set and code version)
-  recommend --run DIR --history "id1,id2,..." [--k 10]
+  recommend --run DIR --history "id1,id2,..." [--k 10] [--allow-data-change true]
   diagnose --run DIR [--split test|valid] [--users N]  pruning rate PR@K, necessary condition, exact vs beam
   prepare [--dataset spec] [--ids.vocabSize N]  data set and identifier statistics
   index   [--dataset spec] [--embeddings.sources text,cooc] [--sid.quantizer rkmeans|rqvae] [--out f.json]
                              build a semantic-ID index and save it (train against it: --identifier sid --sidIndex f.json)
-  config                     all configuration keys, defaults and documentation`;
+  config                     all configuration keys, defaults and documentation
+  help                       this text (also --help, -h)`;
 
-/** Splits argv into --key value flags (dotted keys allowed) and positional arguments. */
-function parseFlags(argv: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument '${a}' (options are --key value)`);
-    const eq = a.indexOf('=');
-    if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) out[a.slice(2)] = argv[++i];
-    else out[a.slice(2)] = 'true';
-  }
-  return out;
-}
+const SPLITS = ['test', 'valid'] as const;
+const COMMANDS: Record<string, CommandSpec> = {
+  demo: { name: 'demo', options: { config: 'string', overwrite: 'bool' }, config: true },
+  train: { name: 'train', options: { config: 'string', resume: 'bool', overwrite: 'bool' }, config: true },
+  eval: {
+    name: 'eval',
+    options: { config: 'string', run: 'string', split: SPLITS, out: 'string', 'allow-data-change': 'bool' },
+    config: true,
+  },
+  recommend: {
+    name: 'recommend',
+    options: { run: 'string', history: 'string', k: 'positive', 'allow-data-change': 'bool' },
+    config: false,
+  },
+  diagnose: {
+    name: 'diagnose',
+    options: { config: 'string', run: 'string', split: SPLITS, users: 'count', 'allow-data-change': 'bool' },
+    config: true,
+  },
+  prepare: { name: 'prepare', options: { config: 'string' }, config: true },
+  index: { name: 'index', options: { config: 'string' }, config: true },
+  config: { name: 'config', options: {}, config: false },
+};
 
-function take(flags: Record<string, string>, key: string): string | undefined {
-  const v = flags[key];
-  delete flags[key];
-  return v;
-}
-
-function configFrom(flags: Record<string, string>, base: Record<string, unknown> = {}): RunConfig {
+/** The run configuration from the command's defaults, `--config FILE` and the configuration flags. */
+function configFrom(args: ParsedArgs, base: Record<string, unknown> = {}): RunConfig {
   const layers: { value: unknown; source: string }[] = [{ value: base, source: 'command defaults' }];
-  const file = take(flags, 'config');
+  const file = args.options.config as string | undefined;
   if (file) layers.push({ value: RunConfigDef.load(file), source: file });
-  layers.push({ value: RunConfigDef.fromFlags(flags, 'command line'), source: 'command line' });
+  layers.push({ value: flagLayer(args), source: 'command line' });
   return resolveRunConfig(layers);
+}
+
+/** The configuration flags as one layer (positional words left over are an error). */
+function flagLayer(args: ParsedArgs): unknown {
+  const { overrides, positional } = RunConfigDef.fromArgv(args.configArgv, 'command line');
+  if (positional.length) throw new Error(`unexpected argument '${positional[0]}' (options are --name value)`);
+  return overrides;
+}
+
+/** A stored run with the configuration flags of this command (e.g. --eval.beamWidth) applied on top. */
+function runConfigWithFlags(args: ParsedArgs, run: LoadedRun): RunConfig {
+  let cfg = run.config;
+  const file = args.options.config as string | undefined;
+  if (file) cfg = RunConfigDef.merge(cfg, RunConfigDef.load(file), file);
+  return RunConfigDef.merge(cfg, flagLayer(args), 'command line');
+}
+
+function required(args: ParsedArgs, cmd: string, name: string, example: string): string {
+  const v = args.options[name];
+  if (v === undefined) throw new Error(`${cmd}: --${name} ${example} is required`);
+  return String(v);
 }
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
-  const flags = parseFlags(rest);
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    console.log(USAGE);
+    return;
+  }
+  const spec = COMMANDS[cmd];
+  if (spec === undefined) {
+    console.error(`genrec: unknown command '${cmd}'\n${USAGE}`);
+    process.exit(2);
+  }
+  const args = parseCommandArgs(spec, rest);
+  const opt = args.options;
   switch (cmd) {
     case 'demo': {
-      const cfg = configFrom(flags, { preset: 'tiny', dataset: 'embedded:office-mini', out: 'runs/demo' });
-      const r = await runExperiment(cfg, { resume: false });
+      const cfg = configFrom(args, { preset: 'tiny', dataset: 'embedded:office-mini', out: 'runs/demo' });
+      // the demo's own directory is scratch space: each demo replaces the last one
+      const r = await runExperiment(cfg, {
+        resume: false,
+        overwrite: (opt.overwrite as boolean | undefined) ?? cfg.out === 'runs/demo',
+      });
       console.log(
         `\ngenrec demo — ${cfg.dataset}, test set (${r.test.n} users), ${cfg.objective}, tiny preset, beam ${cfg.eval.beamWidth}`,
       );
@@ -78,24 +122,21 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'train': {
-      const resume = take(flags, 'resume') === 'true';
-      const cfg = configFrom(flags);
-      const r = await runExperiment(cfg, { resume });
+      const cfg = configFrom(args);
+      const r = await runExperiment(cfg, { resume: opt.resume === true, overwrite: opt.overwrite === true });
       console.log(r.table);
       console.log(`results: ${r.dir}/results.json`);
       return;
     }
     case 'eval': {
-      const dir = take(flags, 'run');
-      if (!dir) throw new Error('eval: --run DIR is required');
-      const split = take(flags, 'split') ?? 'test';
-      if (split !== 'test' && split !== 'valid') throw new Error(`eval: --split must be test or valid, got '${split}'`);
-      const out = take(flags, 'out');
-      if (out === '') throw new Error('eval: --out needs a file name');
+      const dir = required(args, 'eval', 'run', 'DIR');
+      const split = (opt.split as (typeof SPLITS)[number] | undefined) ?? 'test';
+      const out = opt.out as string | undefined;
       const run = loadRun(dir);
-      const cfg = RunConfigDef.merge(run.config, RunConfigDef.fromFlags(flags, 'command line'), 'command line');
+      const cfg = runConfigWithFlags(args, run);
       applyThreads(cfg.threads);
       const ds = loadDatasetFromSpec(cfg.dataset);
+      checkRunData(run, ds, opt['allow-data-change'] === true);
       const r = evaluateModel(run.model, ds[split], evalSettings(cfg), progressCallback(split, ds[split].length));
       const keys = evalMetricNames(cfg.eval.ks);
       console.log(
@@ -110,6 +151,7 @@ async function main(argv: string[]): Promise<void> {
           kind: 'eval',
           config: cfg,
           run: dir,
+          runId: run.runId ?? undefined,
           split,
           dataset: {
             name: ds.name,
@@ -125,13 +167,13 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'recommend': {
-      const dir = take(flags, 'run');
-      const hist = take(flags, 'history');
-      const k = Number(take(flags, 'k') ?? 10);
-      if (!dir || hist === undefined) throw new Error('recommend: --run DIR and --history "id1,id2,..." are required');
-      if (Object.keys(flags).length) throw new Error(`recommend: unknown option --${Object.keys(flags)[0]}`);
+      const dir = required(args, 'recommend', 'run', 'DIR');
+      const hist = required(args, 'recommend', 'history', '"id1,id2,..."');
+      const k = (opt.k as number | undefined) ?? 10;
       const run = loadRun(dir);
       const ds = loadDatasetFromSpec(run.config.dataset);
+      checkRunData(run, ds, opt['allow-data-change'] === true);
+      if (k > ds.items.length) throw new Error(`recommend: --k ${k} exceeds the catalogue's ${ds.items.length} items`);
       const byRaw = new Map(ds.items.map((it) => [it.rawId, it.index]));
       const items = hist
         .split(',')
@@ -162,16 +204,14 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'diagnose': {
-      const dir = take(flags, 'run');
-      if (!dir) throw new Error('diagnose: --run DIR is required');
-      const split = take(flags, 'split') ?? 'test';
-      if (split !== 'test' && split !== 'valid')
-        throw new Error(`diagnose: --split must be test or valid, got '${split}'`);
-      const users = Number(take(flags, 'users') ?? 0);
+      const dir = required(args, 'diagnose', 'run', 'DIR');
+      const split = (opt.split as (typeof SPLITS)[number] | undefined) ?? 'test';
+      const users = (opt.users as number | undefined) ?? 0;
       const run = loadRun(dir);
-      const cfg = RunConfigDef.merge(run.config, RunConfigDef.fromFlags(flags, 'command line'), 'command line');
+      const cfg = runConfigWithFlags(args, run);
       applyThreads(cfg.threads);
       const ds = loadDatasetFromSpec(cfg.dataset);
+      checkRunData(run, ds, opt['allow-data-change'] === true);
       const ex = users > 0 ? ds[split].slice(0, users) : ds[split];
       const r = modelPruningDiagnostics(
         run.model,
@@ -223,7 +263,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'index': {
-      const cfg = configFrom(flags);
+      const cfg = configFrom(args);
       const r = buildSidIndexFile(cfg, { out: cfg.out, log: (l) => console.error(l) });
       const s = r.ids.stats;
       console.log(
@@ -243,7 +283,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'prepare': {
-      const cfg = configFrom(flags);
+      const cfg = configFrom(args);
       const ds = loadDatasetFromSpec(cfg.dataset);
       console.log(
         JSON.stringify(
@@ -265,9 +305,6 @@ async function main(argv: string[]): Promise<void> {
     case 'config':
       console.log(RunConfigDef.docs());
       return;
-    default:
-      console.error(USAGE);
-      process.exit(cmd ? 2 : 0);
   }
 }
 

@@ -93,6 +93,14 @@ export function saveCheckpoint(path: string, opts: SaveCheckpointOptions): void 
   saveSafetensorsSync(path, tensors, metadata);
 }
 
+/** Index of the first NaN or ±Infinity in a floating-point entry, or -1 (always -1 for integer dtypes). */
+function firstNonFinite(s: StTensor): number {
+  if (s.dtype !== 'float32' && s.dtype !== 'float64') return -1;
+  const d = s.data as Float32Array | Float64Array;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return i;
+  return -1;
+}
+
 function fail(path: string, msg: string): never {
   throw new Error(`loadCheckpoint: ${path}: ${msg}`);
 }
@@ -138,6 +146,14 @@ export function loadCheckpoint(path: string, opts: LoadCheckpointOptions): Check
       fail(path, `parameter '${name}' has shape [${s.shape.join(', ')}], the model expects [${p.shape.join(', ')}]`);
     }
     if (s.dtype !== p.dtype) fail(path, `parameter '${name}' is ${s.dtype}, the model expects ${p.dtype}`);
+    const bad = firstNonFinite(s);
+    if (bad >= 0) {
+      // caught here rather than as a baffling failure later (NaN scores surface as "index out of range" in decoding)
+      fail(
+        path,
+        `parameter '${name}' holds a non-finite value (${String(s.data[bad])} at flat index ${bad}): damaged weights, or a run that diverged`,
+      );
+    }
   }
   let optState: { kind: string; lr: number; steps: (number | null)[] } | null = null;
   if (opts.optimizer) {

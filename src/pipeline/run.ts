@@ -1,9 +1,9 @@
 // The main job: data → identifiers → model → train (validated, early-stopped) → refit →
 // test evaluation against the popularity baseline → results file and a metrics table.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { manualSeed } from '../engine/index.js';
-import { saveCheckpoint, loadCheckpoint } from '../engine/checkpoint.js';
+import { saveCheckpoint, loadCheckpoint, readCheckpointMeta, type CheckpointMeta } from '../engine/checkpoint.js';
 import { datasetStats, type NextItemDataset } from '../data/index.js';
 import { buildTitleIdentifier, identifierFromJSON, type ItemIdentifier } from '../ids/index.js';
 import { loadSidIndex } from '../sid/cache.js';
@@ -23,6 +23,16 @@ import { evaluateModel, type EvalSettings, type ModelEvalResult } from './evalua
 import { expandPrefixes, nextItemTask } from './task.js';
 import { applyThreads } from './threads.js';
 import { buildSemanticIds } from './sid-index.js';
+import {
+  configDifferences,
+  hasFinishedRun,
+  hasPendingRun,
+  newRunId,
+  pendingDir,
+  publishRun,
+  recoverRunDir,
+  startPendingRun,
+} from './run-dir.js';
 
 export interface RunOutput {
   dir: string;
@@ -63,17 +73,46 @@ export function runTrainerSeed(runSeed: number, trainerSeed: number): number {
   return runSeed === 0 ? trainerSeed : new Rng(trainerSeed).fork(`run-seed-${runSeed}`).uint32();
 }
 
-/** Trains and evaluates one configuration end to end; writes `<dir>/{config,ids}.json, model.safetensors, results.json`. */
-export async function runExperiment(
-  cfg: RunConfig,
-  opts: { log?: Log; resume?: boolean; data?: NextItemDataset } = {},
-): Promise<RunOutput> {
+/** Options of {@link runExperiment}. */
+export interface RunOptions {
+  log?: Log;
+  /** Continue the unfinished run in `<dir>/.pending` (its configuration must be the same). */
+  resume?: boolean;
+  /** Replace a finished run in the directory (it stays intact until the new run has completed). */
+  overwrite?: boolean;
+  /** The data set, when the caller has loaded it already (otherwise loaded from `cfg.dataset`). */
+  data?: NextItemDataset;
+}
+
+/**
+ * Trains and evaluates one configuration end to end. The run works in `<dir>/.pending` and is published into `<dir>`
+ * (`config.json`, `ids.json`, `model.safetensors`, `results.json`) only once complete (see run-dir.ts); everything
+ * that can be checked is checked before anything is written.
+ */
+export async function runExperiment(cfg: RunConfig, opts: RunOptions = {}): Promise<RunOutput> {
   const log = opts.log ?? stderrLog;
   const dir = cfg.out || defaultRunDir(cfg);
-  mkdirSync(dir, { recursive: true });
+  if (recoverRunDir(dir)) log(`run ${dir}: completed the publish of a run that was interrupted while publishing`);
+  const pending = pendingDir(dir);
+  const resuming = opts.resume === true && hasPendingRun(dir);
+  if (resuming) {
+    const diff = configDifferences(readJsonFile(join(pending, 'config.json')), cfg);
+    if (diff.length > 0)
+      throw new Error(
+        `cannot resume the unfinished run in ${dir}: its configuration differs (${diff.join('; ')}); nothing was changed`,
+      );
+  } else if (opts.resume && hasFinishedRun(dir)) {
+    throw new Error(
+      `nothing to resume in ${dir}: it holds a finished run and no unfinished one (--overwrite true retrains it; the finished run stays intact until the new one completes)`,
+    );
+  } else if (hasFinishedRun(dir) && !opts.overwrite) {
+    throw new Error(
+      `${dir} already holds a finished run; pass --overwrite true to replace it (it stays intact until the new run completes) or choose another --out`,
+    );
+  }
+  if (opts.resume && !resuming) log(`resume: no unfinished run in ${dir}; starting a new one`);
   const threads = applyThreads(cfg.threads);
   manualSeed(cfg.seed);
-  writeJsonAtomicSync(join(dir, 'config.json'), cfg);
 
   const ds = opts.data ?? loadDatasetFromSpec(cfg.dataset);
   const st = datasetStats(ds);
@@ -81,11 +120,34 @@ export async function runExperiment(
     `data ${ds.name} (${ds.fingerprint}): ${st.items} items, train ${ds.train.length} / valid ${ds.valid.length} / test ${ds.test.length} rows; protocol ${ds.protocol.name}`,
   );
   for (const l of ds.log) log(`data: ${l}`);
-
+  checkSplits(cfg, ds);
   const ids = buildIdentifier(cfg, ds, log);
-  writeJsonAtomicSync(join(dir, 'ids.json'), ids.toJSON());
-
   const objective = createObjective(cfg.objective, cfg[cfg.objective], 'run config');
+
+  // Everything is checked: from here on the run writes, in its pending directory only.
+  let runId: string;
+  if (resuming) {
+    const state = readJsonFile(join(pending, 'state.json')) as { runId?: unknown; fingerprint?: unknown };
+    if (state.fingerprint !== ds.fingerprint)
+      throw new Error(
+        `cannot resume the unfinished run in ${dir}: it started on data with fingerprint ${String(state.fingerprint)}, the data set now has ${ds.fingerprint}; nothing was changed`,
+      );
+    if (JSON.stringify(readJsonFile(join(pending, 'ids.json'))) !== JSON.stringify(ids.toJSON()))
+      throw new Error(
+        `cannot resume the unfinished run in ${dir}: its item identifiers differ from today's; nothing was changed`,
+      );
+    runId = String(state.runId);
+    log(`resume: continuing run ${runId} in ${pending}`);
+  } else {
+    if (hasPendingRun(dir))
+      log(`run ${dir}: discarding the unfinished run in ${pending} (--resume true would continue it)`);
+    startPendingRun(dir);
+    runId = newRunId();
+    writeJsonAtomicSync(join(pending, 'config.json'), cfg);
+    writeJsonAtomicSync(join(pending, 'ids.json'), ids.toJSON());
+    writeJsonAtomicSync(join(pending, 'state.json'), { runId, fingerprint: ds.fingerprint });
+  }
+
   const trainEx = cfg.trainOnPrefixes ? expandPrefixes(ds.train) : ds.train;
   log(
     `train: objective ${cfg.objective}, ${trainEx.length} examples${cfg.trainOnPrefixes ? ' (every prefix of each window)' : ''}, ${threads} threads`,
@@ -105,8 +167,8 @@ export async function runExperiment(
       ex,
       { ...trainer, epochs, patience: 0 },
       {
-        checkpointDir: join(dir, 'refit'),
-        resume: opts.resume,
+        checkpointDir: join(pending, 'refit'),
+        resume: resuming,
         log,
       },
     );
@@ -122,8 +184,8 @@ export async function runExperiment(
     const validSet = cfg.eval.validUsers > 0 ? ds.valid.slice(-cfg.eval.validUsers) : ds.valid;
     const task = nextItemTask(model, objective, validSet, evalSettings(cfg));
     trainRes = train(task, trainEx, trainer, {
-      checkpointDir: join(dir, 'checkpoints'),
-      resume: opts.resume,
+      checkpointDir: join(pending, 'checkpoints'),
+      resume: resuming,
       log,
     });
     log(`train: best epoch ${trainRes.bestEpoch} (validation NDCG@10 ${trainRes.bestScore.toFixed(4)})`);
@@ -135,7 +197,9 @@ export async function runExperiment(
       fitAll(trainRes.bestEpoch, 'refit');
     }
   }
-  saveCheckpoint(join(dir, 'model.safetensors'), { model, meta: { config: cfg, codeVersion: codeVersion().string } });
+  const dataset = { name: ds.name, fingerprint: ds.fingerprint };
+  const meta: RunMeta = { config: cfg, ids: ids.toJSON(), dataset, runId, codeVersion: codeVersion().string };
+  saveCheckpoint(join(pending, 'model.safetensors'), { model, meta: meta as unknown as CheckpointMeta });
 
   log(`test: decoding ${ds.test.length} users (beam ${cfg.eval.beamWidth})`);
   const test = evaluateModel(
@@ -168,8 +232,9 @@ export async function runExperiment(
     { key: 'users/s', decimals: 1 },
   ]);
 
-  await writeResults(join(dir, 'results.json'), {
+  await writeResults(join(pending, 'results.json'), {
     kind: 'train',
+    runId,
     config: cfg,
     dataset: {
       name: ds.name,
@@ -191,7 +256,19 @@ export async function runExperiment(
       history: trainRes.history,
     },
   });
+  publishRun(dir, runId);
   return { dir, config: cfg, test, popularity, train: trainRes, table };
+}
+
+/** Fails before training when a split the run needs is empty (rather than after an epoch, with a NaN score). */
+function checkSplits(cfg: RunConfig, ds: NextItemDataset): void {
+  const where = `data set ${ds.name}`;
+  if (ds.train.length === 0) throw new Error(`${where}: the training split is empty`);
+  if (ds.test.length === 0) throw new Error(`${where}: the test split is empty; nothing to evaluate`);
+  if (cfg.select && ds.valid.length === 0)
+    throw new Error(
+      `${where}: the validation split is empty, but select = true chooses the epoch count on it; give validation data or set --select false (trains trainer.epochs epochs on train)`,
+    );
 }
 
 /** Builds the configured item identifiers (title BPE codes or semantic IDs) and logs their statistics. */
@@ -227,25 +304,107 @@ function pick(m: Record<string, number>, keys: string[]): Record<string, number>
   return Object.fromEntries(keys.map((k) => [k, m[k]]));
 }
 
+/** What a run saves with its weights (the checkpoint's metadata), so that the weights load as they were trained. */
+export interface RunMeta {
+  config: RunConfig;
+  ids: unknown;
+  dataset: { name: string; fingerprint: string };
+  runId: string;
+  codeVersion: string;
+}
+
 /** A trained run loaded back from its directory (for eval / recommend / serving). */
 export interface LoadedRun {
   config: RunConfig;
   ids: ItemIdentifier;
   model: GenRecModel;
+  /** The data set it was trained on (null for runs written before this was recorded with the weights and results). */
+  dataset: { name: string; fingerprint: string } | null;
+  runId: string | null;
 }
 
-export function loadRun(dir: string): LoadedRun {
-  for (const f of ['config.json', 'ids.json', 'model.safetensors']) {
-    if (!existsSync(join(dir, f)))
-      throw new Error(`run ${dir}: missing ${f} (train it first with genrec train --out ${dir})`);
+/** Parses a JSON file; errors name the file. */
+function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`${file}: cannot read (${(e as Error).message})`);
   }
-  const config = RunConfigDef.parse(
-    JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')),
-    join(dir, 'config.json'),
-  );
-  const ids = identifierFromJSON(JSON.parse(readFileSync(join(dir, 'ids.json'), 'utf8')));
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: invalid JSON (${(e as Error).message}); the file is damaged or truncated`);
+  }
+}
+
+/**
+ * Loads the finished run in `dir` from what was saved with its weights: configuration, identifiers and data set come
+ * from the model file's metadata (runs written before they were stored there fall back to config.json / ids.json /
+ * results.json). A publish that was interrupted after its commit point is completed first.
+ */
+export function loadRun(dir: string): LoadedRun {
+  recoverRunDir(dir);
+  const modelFile = join(dir, 'model.safetensors');
+  if (!existsSync(modelFile)) {
+    throw new Error(
+      hasPendingRun(dir)
+        ? `run ${dir} has not finished (its unfinished run is in ${pendingDir(dir)}; continue it with genrec train --resume true --out ${dir} and the same configuration)`
+        : `run ${dir}: missing model.safetensors (train it first with genrec train --out ${dir})`,
+    );
+  }
+  const meta = readCheckpointMeta(modelFile) as Partial<RunMeta>;
+  const legacy = (f: string): unknown => {
+    const file = join(dir, f);
+    if (!existsSync(file)) throw new Error(`run ${dir}: missing ${f}, and ${modelFile} does not record it either`);
+    return readJsonFile(file);
+  };
+  const configSource = meta.config !== undefined ? `${modelFile} (metadata)` : join(dir, 'config.json');
+  const config = RunConfigDef.parse(meta.config ?? legacy('config.json'), configSource);
+  let ids: ItemIdentifier;
+  try {
+    ids = identifierFromJSON(meta.ids ?? legacy('ids.json'));
+  } catch (e) {
+    throw new Error(`run ${dir}: ${meta.ids !== undefined ? modelFile : 'ids.json'}: ${(e as Error).message}`);
+  }
+  let dataset = meta.dataset ?? null;
+  if (dataset === null && existsSync(join(dir, 'results.json'))) {
+    const r = readJsonFile(join(dir, 'results.json')) as { dataset?: { name?: unknown; fingerprint?: unknown } };
+    if (typeof r.dataset?.name === 'string' && typeof r.dataset.fingerprint === 'string')
+      dataset = { name: r.dataset.name, fingerprint: r.dataset.fingerprint };
+  }
   const model = new GenRecModel(config.model, ids);
-  loadCheckpoint(join(dir, 'model.safetensors'), { model });
+  try {
+    loadCheckpoint(modelFile, { model });
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
   model.eval();
-  return { config, ids, model };
+  return { config, ids, model, dataset, runId: typeof meta.runId === 'string' ? meta.runId : null };
+}
+
+/**
+ * Refuses (or, with `allowDataChange`, warns loudly) when the data set a run is used with is not the one it was
+ * trained on: its item indices and splits may differ, and every figure with them.
+ */
+export function checkRunData(
+  run: LoadedRun,
+  ds: { name: string; fingerprint: string },
+  allowDataChange: boolean,
+  log: Log = stderrLog,
+): void {
+  if (run.dataset === null) {
+    log(
+      `warning: the run records no data-set fingerprint (written by older code); cannot check that the data is unchanged`,
+    );
+    return;
+  }
+  if (run.dataset.fingerprint === ds.fingerprint) return;
+  const what = `the run was trained on ${run.dataset.name} (fingerprint ${run.dataset.fingerprint}), but the data set now loads as ${ds.name} (fingerprint ${ds.fingerprint})`;
+  if (!allowDataChange)
+    throw new Error(
+      `data changed: ${what}; its items and splits may differ. Pass --allow-data-change true to use it anyway`,
+    );
+  log(`WARNING: data changed: ${what}; continuing because of --allow-data-change (figures are not comparable)`);
 }

@@ -1,0 +1,88 @@
+// Command-line options of one genrec command: each command declares its own options with their kinds; the rest of
+// argv goes to the run configuration's flag parser (which knows the config keys and their types), or is an error for
+// commands that take no configuration. Every value is checked here, and errors name the option.
+
+export type OptionKind =
+  /** Any non-empty string. */
+  | 'string'
+  /** true or false; `--name` alone means true. */
+  | 'bool'
+  /** An integer ≥ 1. */
+  | 'positive'
+  /** An integer ≥ 0. */
+  | 'count'
+  /** One of the listed words. */
+  | readonly string[];
+
+export interface CommandSpec {
+  name: string;
+  options: Record<string, OptionKind>;
+  /** Whether `--section.key value` configuration flags are accepted (passed on in `configArgv`). */
+  config: boolean;
+}
+
+export type OptionValue = string | number | boolean;
+
+export interface ParsedArgs {
+  /** The command's own options that were given. */
+  options: Record<string, OptionValue>;
+  /** Everything else, for the configuration's flag parser. */
+  configArgv: string[];
+}
+
+function convert(cmd: string, name: string, kind: OptionKind, raw: string): OptionValue {
+  const bad = (what: string): never => {
+    throw new Error(`${cmd}: --${name} must be ${what}, got '${raw}'`);
+  };
+  if (Array.isArray(kind)) return kind.includes(raw) ? raw : bad(`one of ${kind.join(', ')}`);
+  switch (kind) {
+    case 'string':
+      return raw === '' ? bad('a non-empty value') : raw;
+    case 'bool':
+      return raw === 'true' ? true : raw === 'false' ? false : bad('true or false');
+    case 'positive':
+    case 'count': {
+      const min = kind === 'positive' ? 1 : 0;
+      if (!/^\d+$/.test(raw)) return bad(`an integer ≥ ${min}`);
+      const n = Number(raw);
+      return Number.isSafeInteger(n) && n >= min ? n : bad(`an integer ≥ ${min}`);
+    }
+  }
+  return bad('valid');
+}
+
+/** Splits `argv` (after the command word) into the command's options and configuration flags. */
+export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs {
+  const options: Record<string, OptionValue> = {};
+  const configArgv: string[] = [];
+  const known = Object.keys(spec.options).map((o) => `--${o}`);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--') || a === '--') {
+      throw new Error(`${spec.name}: unexpected argument '${a}' (options are --name value)`);
+    }
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    const kind = spec.options[name];
+    if (kind === undefined) {
+      if (!spec.config) {
+        throw new Error(
+          `${spec.name}: unknown option --${name}${known.length ? ` (options: ${known.join(', ')})` : ' (it takes none)'}`,
+        );
+      }
+      // a configuration flag, with its value if one follows (the config parser checks both)
+      configArgv.push(a);
+      if (eq < 0 && i + 1 < argv.length && !argv[i + 1].startsWith('--')) configArgv.push(argv[++i]);
+      continue;
+    }
+    if (name in options) throw new Error(`${spec.name}: --${name} given twice`);
+    let raw: string | undefined;
+    if (eq > 0) raw = a.slice(eq + 1);
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) raw = argv[++i];
+    if (raw === undefined) {
+      if (kind !== 'bool') throw new Error(`${spec.name}: --${name} needs a value`);
+      options[name] = true;
+    } else options[name] = convert(spec.name, name, kind, raw);
+  }
+  return { options, configArgv };
+}
