@@ -71,7 +71,7 @@ export async function runExperiment(
   const log = opts.log ?? stderrLog;
   const dir = cfg.out || defaultRunDir(cfg);
   mkdirSync(dir, { recursive: true });
-  const threads = applyThreads(cfg.threads);
+  const threads = applyThreads(cfg.threads, log);
   manualSeed(cfg.seed);
   writeJsonAtomicSync(join(dir, 'config.json'), cfg);
 
