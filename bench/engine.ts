@@ -10,7 +10,7 @@ import { median, peakRssMb, timeMs } from './timing.js';
 
 export function runEngineBench(args: Map<string, string>): Record<string, number> {
   rejectUnknownFlags('engine', args, ['threads', 'steps']);
-  applyThreads(Number(args.get('threads') ?? 0)); // 0: the cores that are really free (reported below)
+  applyThreads(Number(args.get('threads') ?? 0), console.log); // 0: the cores that are really free, and why
   const steps = Math.max(10, Number(args.get('steps') ?? 10));
   manualSeed(0);
   const model = new Transformer(REFERENCE_CONFIG);

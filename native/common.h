@@ -5,8 +5,10 @@
 #include <napi.h>
 #include <torch/torch.h>
 #include <ATen/core/dispatch/Dispatcher.h>
-#include <atomic>
+#include <deque>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace genrec {
 
@@ -16,6 +18,8 @@ namespace genrec {
 // when the event loop turned; in synchronous training loops their small deferred frees pinned
 // the heap between tensor buffers and RSS grew without bound, ~33 MB per step on amazon-office.)
 // The generation makes a stale id (used after dispose) detectable even when its slot is reused.
+// The table belongs to the calling Node environment (see Instance): a handle is only valid in
+// the thread that created it.
 class Handles {
  public:
   static Napi::Value Wrap(Napi::Env env, at::Tensor t);
@@ -27,8 +31,32 @@ class Handles {
   static at::Tensor& Get(const Napi::Value& v, const char* op);
   /** Frees the tensor; false when it was not live (disposing twice is harmless). */
   static bool Dispose(const Napi::Value& v);
-  static int64_t Live();
+  static int64_t Live(Napi::Env env);
 };
+
+struct Slot {
+  at::Tensor t;
+  uint32_t gen = 0;
+  bool used = false;
+};
+
+// Everything the binding keeps between calls, one per Node environment: the main thread and
+// every worker_thread load the addon into an environment of their own (Env::SetInstanceData),
+// so two threads never touch the same table and need no lock (one process-wide, unlocked table
+// crashed two workers within seconds). When an environment ends (a worker exits) Node deletes
+// its Instance, which frees the tensors that thread still held.
+// Still process-wide, shared by all threads: libtorch's intra-op thread pool and its size
+// (setNumThreads), the default generator (manualSeed), the allocator. Grad mode is thread-local
+// in libtorch, so noGrad in one thread does not affect another.
+struct Instance {
+  std::deque<Slot> slots;  // deque: references stay valid when it grows
+  std::vector<uint32_t> freeSlots;
+  int64_t liveCount = 0;
+  std::unordered_map<std::string, c10::OperatorHandle> ops;  // resolved dispatcher entries
+};
+/** Creates the calling environment's Instance (once, at module load). */
+void InitInstance(Napi::Env env);
+Instance& InstanceOf(Napi::Env env);
 
 std::string Describe(const at::Tensor& t);               // "[64, 48] float32"
 std::string DtypeName(at::ScalarType s);                 // "float32"

@@ -2,6 +2,7 @@
 #include "common.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  genrec::InitInstance(env);
   genrec::InitTensor(env, exports);
   genrec::InitOps(env, exports);
   genrec::InitOptim(env, exports);

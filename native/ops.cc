@@ -8,13 +8,13 @@
 // arguments take the schema's defaults. Outputs: a tensor, an array (tuples, tensor lists),
 // a number, a boolean or null.
 #include "common.h"
-#include <unordered_map>
 
 namespace genrec {
 
-static std::unordered_map<std::string, c10::OperatorHandle> cache;
-
+// Resolved operators are cached per environment (Instance::ops), like the handle table, so
+// threads never share the unlocked map; unordered_map references survive rehashing.
 static const c10::OperatorHandle& FindOp(Napi::Env env, const std::string& name, const std::string& overload) {
+  auto& cache = InstanceOf(env).ops;
   std::string key = name + "." + overload;
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;

@@ -2,7 +2,6 @@
 #include "common.h"
 #include <cmath>
 #include <cstring>
-#include <deque>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -51,17 +50,16 @@ void ThrowTorch(Napi::Env env, const std::string& op, const std::string& what, c
   throw Napi::Error::New(env, msg);
 }
 
+void InitInstance(Napi::Env env) {
+  // Node deletes the Instance (and so frees its tensors) when this environment is torn down.
+  env.SetInstanceData<Instance>(new Instance());
+}
+
+Instance& InstanceOf(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
+
 namespace {
 constexpr double kSlots = 16777216.0;  // 2^24 slots; generations use the remaining 29 bits of a double
 constexpr uint32_t kMaxGen = 1u << 29;
-struct Slot {
-  at::Tensor t;
-  uint32_t gen = 0;
-  bool used = false;
-};
-std::deque<Slot> slots;  // deque: references stay valid when it grows
-std::vector<uint32_t> freeSlots;
-int64_t liveCount = 0;
 
 bool Decode(const Napi::Value& v, uint32_t& slot, uint32_t& gen) {
   if (!v.IsNumber()) return false;
@@ -69,38 +67,45 @@ bool Decode(const Napi::Value& v, uint32_t& slot, uint32_t& gen) {
   if (!(d >= kSlots) || d >= kSlots * kMaxGen || d != std::floor(d)) return false;
   gen = static_cast<uint32_t>(std::floor(d / kSlots));
   slot = static_cast<uint32_t>(d - static_cast<double>(gen) * kSlots);
-  return slot < slots.size();
+  return true;
+}
+
+// The slot behind v in its environment's table, or nullptr when v names no slot there.
+Slot* SlotOf(const Napi::Value& v, uint32_t& s, uint32_t& gen) {
+  if (!Decode(v, s, gen)) return nullptr;
+  Instance& in = InstanceOf(v.Env());
+  return s < in.slots.size() ? &in.slots[s] : nullptr;
 }
 }  // namespace
 
 Napi::Value Handles::Wrap(Napi::Env env, at::Tensor t) {
+  Instance& in = InstanceOf(env);
   uint32_t s;
-  if (!freeSlots.empty()) {
-    s = freeSlots.back();
-    freeSlots.pop_back();
+  if (!in.freeSlots.empty()) {
+    s = in.freeSlots.back();
+    in.freeSlots.pop_back();
   } else {
-    if (slots.size() >= static_cast<size_t>(kSlots)) throw Napi::Error::New(env, "too many live tensors (2^24)");
-    s = static_cast<uint32_t>(slots.size());
-    slots.emplace_back();
+    if (in.slots.size() >= static_cast<size_t>(kSlots)) throw Napi::Error::New(env, "too many live tensors (2^24)");
+    s = static_cast<uint32_t>(in.slots.size());
+    in.slots.emplace_back();
   }
-  Slot& x = slots[s];
+  Slot& x = in.slots[s];
   x.t = std::move(t);
   x.used = true;
   x.gen = x.gen + 1 >= kMaxGen ? 1 : x.gen + 1;
-  liveCount++;
+  in.liveCount++;
   return Napi::Number::New(env, static_cast<double>(x.gen) * kSlots + s);
 }
 
 bool Handles::Is(const Napi::Value& v) {
   uint32_t s, g;
-  return Decode(v, s, g) && g >= 1;
+  return SlotOf(v, s, g) != nullptr && g >= 1;
 }
 
 at::Tensor* Handles::Find(const Napi::Value& v) {
   uint32_t s, g;
-  if (!Decode(v, s, g)) return nullptr;
-  Slot& x = slots[s];
-  return x.used && x.gen == g ? &x.t : nullptr;
+  Slot* x = SlotOf(v, s, g);
+  return x && x->used && x->gen == g ? &x->t : nullptr;
 }
 
 at::Tensor& Handles::Get(const Napi::Value& v, const char* op) {
@@ -112,17 +117,17 @@ at::Tensor& Handles::Get(const Napi::Value& v, const char* op) {
 
 bool Handles::Dispose(const Napi::Value& v) {
   uint32_t s, g;
-  if (!Decode(v, s, g)) return false;
-  Slot& x = slots[s];
-  if (!x.used || x.gen != g) return false;
-  x.t = at::Tensor();
-  x.used = false;
-  freeSlots.push_back(s);
-  liveCount--;
+  Slot* x = SlotOf(v, s, g);
+  if (!x || !x->used || x->gen != g) return false;
+  x->t = at::Tensor();
+  x->used = false;
+  Instance& in = InstanceOf(v.Env());
+  in.freeSlots.push_back(s);
+  in.liveCount--;
   return true;
 }
 
-int64_t Handles::Live() { return liveCount; }
+int64_t Handles::Live(Napi::Env env) { return InstanceOf(env).liveCount; }
 
 static std::vector<int64_t> ShapeArg(const Napi::Value& v, const char* op) {
   if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), std::string(op) + ": shape must be an array");
@@ -219,7 +224,7 @@ static Napi::Value IsDisposed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), Handles::Find(info[0]) == nullptr);
 }
 static Napi::Value LiveCount(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(Handles::Live()));
+  return Napi::Number::New(info.Env(), static_cast<double>(Handles::Live(info.Env())));
 }
 // item(t): the single value of a one-element tensor, as a JS number (bool as 0/1).
 static Napi::Value Item(const Napi::CallbackInfo& info) {

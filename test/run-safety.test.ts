@@ -159,7 +159,9 @@ test('run safety: an older run without identifiers in its weights names a trunca
       __metadata__: Record<string, string>;
     };
     const meta = JSON.parse(header.__metadata__.meta) as Record<string, unknown>;
-    header.__metadata__.meta = JSON.stringify({ config: meta.config, codeVersion: meta.codeVersion });
+    // (and as if trained on a machine with far more cores than this one)
+    const config = { ...(meta.config as Record<string, unknown>), threads: 4096 };
+    header.__metadata__.meta = JSON.stringify({ config, codeVersion: meta.codeVersion });
     let json = JSON.stringify(header);
     json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
     const hb = Buffer.from(json, 'utf8');
@@ -170,6 +172,9 @@ test('run safety: an older run without identifiers in its weights names a trunca
     assert.equal(legacy.runId, null);
     assert.ok(legacy.dataset !== null, 'the data set comes from results.json');
     legacy.model.dispose();
+    const ok = cli([CLI, 'recommend', '--run', dir, '--history', '2']);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stderr, /trained with 4096 threads, this machine has \d+ cores; choosing automatically/);
     writeFileSync(join(dir, 'ids.json'), '{"kind": "ti');
     assert.throws(() => loadRun(dir), /ids\.json: invalid JSON .*damaged or truncated/);
     const rec = cli([CLI, 'recommend', '--run', dir, '--history', '2']);

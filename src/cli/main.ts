@@ -23,6 +23,7 @@ import { modelPruningDiagnostics } from '../eval/pruning.js';
 import { buildSidIndexFile } from '../pipeline/sid-index.js';
 import { writeResults } from '../report/results.js';
 import { progressCallback } from '../util/progress.js';
+import { availableParallelism } from 'node:os';
 
 const USAGE = `usage: genrec <command> [options]
   demo                       train the tiny preset on the embedded data set and print a metrics table
@@ -31,7 +32,7 @@ const USAGE = `usage: genrec <command> [options]
                              --out, --overwrite replaces a finished one (kept intact until the new run completes)
   eval    --run DIR [--split test|valid] [--eval.beamWidth B] [--out f.json] [--allow-data-change true]
                              (--out: full-precision and per-user metrics with config, data set and code version)
-  recommend --run DIR --history "id1,id2,..." [--k 10] [--allow-data-change true]
+  recommend --run DIR --history "id1,id2,..." [--k 10] [--threads N] [--allow-data-change true]
   diagnose --run DIR [--split test|valid] [--users N]  pruning rate PR@K, necessary condition, exact vs beam
   prepare [--dataset spec] [--ids.vocabSize N]  data set and identifier statistics
   index   [--dataset spec] [--embeddings.sources text,cooc] [--sid.quantizer rkmeans|rqvae] [--out f.json]
@@ -50,7 +51,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   recommend: {
     name: 'recommend',
-    options: { run: 'string', history: 'string', k: 'positive', 'allow-data-change': 'bool' },
+    options: { run: 'string', history: 'string', k: 'positive', threads: 'count', 'allow-data-change': 'bool' },
     config: false,
   },
   diagnose: {
@@ -85,6 +86,20 @@ function runConfigWithFlags(args: ParsedArgs, run: LoadedRun): RunConfig {
   const file = args.options.config as string | undefined;
   if (file) cfg = RunConfigDef.merge(cfg, RunConfigDef.load(file), file);
   return RunConfigDef.merge(cfg, flagLayer(args), 'command line');
+}
+
+/**
+ * Threads for using a stored run: the command line's --threads if given, else the run's own setting where this machine
+ * has the cores for it (a run trained on a larger machine falls back to the automatic choice, with a note).
+ */
+function threadsFor(args: ParsedArgs, cfg: RunConfig, stored: RunConfig): number {
+  const given =
+    args.options.threads !== undefined || args.configArgv.some((a) => a === '--threads' || a.startsWith('--threads='));
+  if (given || stored.threads <= availableParallelism()) return applyThreads(cfg.threads);
+  console.error(
+    `threads: the run was trained with ${stored.threads} threads, this machine has ${availableParallelism()} cores; choosing automatically (--threads N sets it)`,
+  );
+  return applyThreads(0);
 }
 
 function required(args: ParsedArgs, cmd: string, name: string, example: string): string {
@@ -134,7 +149,7 @@ async function main(argv: string[]): Promise<void> {
       const out = opt.out as string | undefined;
       const run = loadRun(dir);
       const cfg = runConfigWithFlags(args, run);
-      applyThreads(cfg.threads);
+      threadsFor(args, cfg, run.config);
       const ds = loadDatasetFromSpec(cfg.dataset);
       checkRunData(run, ds, opt['allow-data-change'] === true);
       const r = evaluateModel(run.model, ds[split], evalSettings(cfg), progressCallback(split, ds[split].length));
@@ -183,7 +198,8 @@ async function main(argv: string[]): Promise<void> {
           if (i === undefined) throw new Error(`recommend: unknown item id '${raw.trim()}'`);
           return i;
         });
-      applyThreads(run.config.threads);
+      const threads = opt.threads as number | undefined;
+      threadsFor(args, threads === undefined ? run.config : { ...run.config, threads }, run.config);
       const [hyps] = recommend(run.model, [items], {
         beamWidth: Math.max(k, run.config.eval.beamWidth),
         topK: k,
@@ -209,7 +225,7 @@ async function main(argv: string[]): Promise<void> {
       const users = (opt.users as number | undefined) ?? 0;
       const run = loadRun(dir);
       const cfg = runConfigWithFlags(args, run);
-      applyThreads(cfg.threads);
+      threadsFor(args, cfg, run.config);
       const ds = loadDatasetFromSpec(cfg.dataset);
       checkRunData(run, ds, opt['allow-data-change'] === true);
       const ex = users > 0 ? ds[split].slice(0, users) : ds[split];

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 /**
  * Handle of an at::Tensor owned by the addon: a plain number (slot + generation in the addon's
  * handle table), so no native finalizer is involved; stale handles are detected by generation.
+ * Each thread (main, every worker_thread) has its own table: a handle is valid only where it was made.
  */
 export type NativeHandle = number & { readonly __nativeTensor: unique symbol };
 export type NativeDType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'uint8';

@@ -52,7 +52,11 @@ export const RunConfigDef = defineConfig('run', {
     default: 0,
     doc: 'Seed of the whole run: initialisation, and shuffling and dropout through trainer.seed (seed 0 uses trainer.seed as is, others a stream forked from both).',
   }),
-  threads: int({ default: 0, min: 0, doc: 'libtorch threads (0 = one per core that is not busy, measured at start).' }),
+  threads: int({
+    default: 0,
+    min: 0,
+    doc: "libtorch threads (0 = one per core that is not busy, measured at start); at most this machine's cores.",
+  }),
   trainOnPrefixes: bool({
     default: true,
     doc: 'Also train on every prefix of each window (n−1 targets per window).',

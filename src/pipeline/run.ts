@@ -111,7 +111,7 @@ export async function runExperiment(cfg: RunConfig, opts: RunOptions = {}): Prom
     );
   }
   if (opts.resume && !resuming) log(`resume: no unfinished run in ${dir}; starting a new one`);
-  const threads = applyThreads(cfg.threads);
+  const threads = applyThreads(cfg.threads, log);
   manualSeed(cfg.seed);
 
   const ds = opts.data ?? loadDatasetFromSpec(cfg.dataset);
