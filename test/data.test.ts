@@ -157,7 +157,7 @@ describe('windows loader', () => {
     [HEADER + 'u,"[1, 2]",\n', 'train.csv', 2, 'timestamp', /numeric timestamp/],
     [HEADER + ',"[1, 2]",5\n', 'train.csv', 2, 'user_id', /empty user/],
     ['', 'train.csv', 1, 'header', /empty file/],
-    [HEADER, 'train.csv', 2, 'item_ids', /no data rows/],
+    [HEADER, 'train.csv', undefined, undefined, /no data rows \(header only\)/],
   ];
   for (const [train, file, line, field, re] of bad) {
     it(`rejects malformed train.csv: ${re.source} (${field})`, () => {

@@ -1,10 +1,15 @@
 /**
- * A small RFC-4180 CSV parser: comma separator, fields optionally wrapped in double quotes, `""` inside a quoted
- * field is one quote, quoted fields may contain commas and line breaks. Lines end in LF or CRLF (a lone CR is
+ * A small streaming RFC-4180 CSV parser: comma separator, fields optionally wrapped in double quotes, `""` inside a
+ * quoted field is one quote, quoted fields may contain commas and line breaks. Lines end in LF or CRLF (a lone CR is
  * also accepted as a break). A leading UTF-8 BOM is skipped. Blank lines are skipped. Malformed quoting fails
  * loudly with a DataError naming the file, line and column.
+ *
+ * The input is a sequence of text chunks that may end anywhere (inside a field, between CR and LF, inside a
+ * quoted line break): rows and line numbers do not depend on where the chunks end. `readCsvTable` streams a file
+ * (textfile.ts) so that its size is not bounded by V8's longest string.
  */
 import { DataError } from './errors.js';
+import { readTextChunks } from './textfile.js';
 
 export interface CsvRow {
   /** 1-based line number where the row starts. */
@@ -17,111 +22,284 @@ const COMMA = 44;
 const LF = 10;
 const CR = 13;
 
-/** Yields every non-blank row (the header included) with its starting line number. */
-export function* parseCsvRows(text: string, file: string): Generator<CsvRow> {
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const n = text.length;
-  let line = 1;
-  while (i < n) {
-    const rowLine = line;
-    const fields: string[] = [];
-    // Parse one row.
-    for (;;) {
-      let value: string;
-      if (text.charCodeAt(i) === QUOTE) {
-        const quoteLine = line;
-        let parts = '';
-        let start = i + 1;
-        let j = start;
-        for (;;) {
-          const q = text.indexOf('"', j);
-          if (q < 0) {
-            throw new DataError(file, quoteLine, `column ${fields.length + 1}`, 'unterminated quoted field');
+const enum St {
+  /** At the start of a field. */
+  Start,
+  /** Inside an unquoted field. */
+  Bare,
+  /** Inside a quoted field. */
+  Quoted,
+  /** Just after a quote inside a quoted field: `""` (escaped quote) or the closing quote. */
+  QuoteSeen,
+}
+
+/** Incremental CSV parser: `feed` chunks, then `end`; each returns the rows it completed. */
+export class CsvParser {
+  private line = 1;
+  private rowLine = 1;
+  private prevCR = false;
+  private first = true;
+  private st = St.Start;
+  private fields: string[] = [];
+  private field = '';
+  private quoteLine = 1;
+  private emit: (row: CsvRow) => void = () => {};
+
+  constructor(readonly file: string) {}
+
+  private endRow(): void {
+    const f = this.fields;
+    this.fields = [];
+    if (!(f.length === 1 && f[0] === '')) this.emit({ line: this.rowLine, fields: f });
+  }
+
+  /** Ends the row at a line break character `c` (outside quotes). */
+  private lineBreak(c: number): void {
+    this.endRow();
+    if (c === CR) {
+      this.line++;
+      this.prevCR = true;
+    } else {
+      if (!this.prevCR) this.line++;
+      this.prevCR = false;
+    }
+    this.rowLine = this.line;
+  }
+
+  /** Counts the line breaks of `s[from, to)` (inside a quoted field). */
+  private countBreaks(s: string, from: number, to: number): void {
+    for (let k = from; k < to; k++) {
+      const c = s.charCodeAt(k);
+      if (c === CR) {
+        this.line++;
+        this.prevCR = true;
+      } else {
+        if (c === LF && !this.prevCR) this.line++;
+        this.prevCR = false;
+      }
+    }
+  }
+
+  /** Parses the next chunk, calling `emit` for each row it completes. */
+  feed(text: string, emit: (row: CsvRow) => void): void {
+    this.emit = emit;
+    let i = 0;
+    if (this.first && text.length > 0) {
+      this.first = false;
+      if (text.charCodeAt(0) === 0xfeff) i = 1;
+    }
+    const n = text.length;
+    while (i < n) {
+      switch (this.st) {
+        case St.Start: {
+          const c = text.charCodeAt(i);
+          if (c === LF && this.prevCR && this.fields.length === 0) {
+            // the LF of a CRLF that ended the previous row
+            this.prevCR = false;
+            i++;
+            break;
           }
-          if (text.charCodeAt(q + 1) === QUOTE) {
-            parts += text.slice(start, q + 1);
-            start = q + 2;
-            j = start;
-            continue;
+          if (c === QUOTE) {
+            this.st = St.Quoted;
+            this.quoteLine = this.line;
+            this.prevCR = false;
+            i++;
+          } else if (c === COMMA) {
+            this.fields.push('');
+            this.prevCR = false;
+            i++;
+          } else if (c === LF || c === CR) {
+            this.fields.push('');
+            this.lineBreak(c);
+            i++;
+          } else {
+            this.st = St.Bare;
+            this.field = '';
           }
-          parts += text.slice(start, q);
-          // count line breaks inside the quoted field
-          for (let k = i + 1; k < q; k++) {
-            const c = text.charCodeAt(k);
-            if (c === LF || (c === CR && text.charCodeAt(k + 1) !== LF)) line++;
-          }
-          i = q + 1;
           break;
         }
-        value = parts;
-        const c = i < n ? text.charCodeAt(i) : LF;
-        if (c !== COMMA && c !== LF && c !== CR) {
-          throw new DataError(file, line, `column ${fields.length + 1}`, 'unexpected character after closing quote');
-        }
-      } else {
-        let j = i;
-        while (j < n) {
-          const c = text.charCodeAt(j);
-          if (c === COMMA || c === LF || c === CR) break;
-          if (c === QUOTE) {
-            throw new DataError(file, line, `column ${fields.length + 1}`, 'quote inside an unquoted field');
+        case St.Bare: {
+          let j = i;
+          let c = 0;
+          while (j < n) {
+            c = text.charCodeAt(j);
+            if (c === COMMA || c === LF || c === CR || c === QUOTE) break;
+            j++;
           }
-          j++;
+          this.prevCR = false;
+          this.field += text.slice(i, j);
+          if (j === n) {
+            i = n;
+            break;
+          }
+          if (c === QUOTE) {
+            throw new DataError(this.file, this.line, `column ${this.fields.length + 1}`, 'quote inside an unquoted field');
+          }
+          this.fields.push(this.field);
+          this.field = '';
+          this.st = St.Start;
+          if (c !== COMMA) {
+            this.lineBreak(c);
+          }
+          i = j + 1;
+          break;
         }
-        value = text.slice(i, j);
-        i = j;
+        case St.Quoted: {
+          const q = text.indexOf('"', i);
+          const to = q < 0 ? n : q;
+          this.countBreaks(text, i, to);
+          this.field += text.slice(i, to);
+          if (q < 0) {
+            i = n;
+          } else {
+            this.st = St.QuoteSeen;
+            i = q + 1;
+          }
+          break;
+        }
+        case St.QuoteSeen: {
+          const c = text.charCodeAt(i);
+          this.prevCR = false;
+          if (c === QUOTE) {
+            this.field += '"';
+            this.st = St.Quoted;
+            i++;
+          } else if (c === COMMA || c === LF || c === CR) {
+            this.fields.push(this.field);
+            this.field = '';
+            this.st = St.Start;
+            if (c !== COMMA) {
+              this.lineBreak(c);
+            }
+            i++;
+          } else {
+            throw new DataError(this.file, this.line, `column ${this.fields.length + 1}`, 'unexpected character after closing quote');
+          }
+          break;
+        }
       }
-      fields.push(value);
-      if (i >= n) break;
-      const c = text.charCodeAt(i);
-      if (c === COMMA) {
-        i++;
-        continue;
-      }
-      // line break
-      i += c === CR && text.charCodeAt(i + 1) === LF ? 2 : 1;
-      line++;
-      break;
     }
-    if (fields.length === 1 && fields[0] === '') continue; // blank line
-    yield { line: rowLine, fields };
+  }
+
+  /** Ends the input: completes the last row (a file need not end in a line break). */
+  end(emit: (row: CsvRow) => void): void {
+    this.emit = emit;
+    switch (this.st) {
+      case St.Quoted:
+        throw new DataError(this.file, this.quoteLine, `column ${this.fields.length + 1}`, 'unterminated quoted field');
+      case St.Bare:
+      case St.QuoteSeen:
+        this.fields.push(this.field);
+        this.endRow();
+        break;
+      case St.Start:
+        if (this.fields.length > 0) {
+          // the text ended right after a comma
+          this.fields.push('');
+          this.endRow();
+        }
+        break;
+    }
+    this.st = St.Start;
+    this.field = '';
   }
 }
 
-/** A parsed CSV with a header row: `col` maps each header name to its column index. */
-export interface CsvTable {
+/** Yields every non-blank row (the header included) of a chunked text, with its starting line number. */
+export function* parseCsvChunks(chunks: Iterable<string>, file: string): Generator<CsvRow> {
+  const p = new CsvParser(file);
+  let rows: CsvRow[] = [];
+  const push = (r: CsvRow) => rows.push(r);
+  for (const c of chunks) {
+    p.feed(c, push);
+    yield* rows;
+    rows = [];
+  }
+  p.end(push);
+  yield* rows;
+}
+
+/** Yields every non-blank row (the header included) with its starting line number. */
+export function parseCsvRows(text: string, file: string): Generator<CsvRow> {
+  return parseCsvChunks([text], file);
+}
+
+/** A CSV header: `col` maps each header name to its column index. */
+export interface CsvHeader {
   file: string;
   header: string[];
   col: Map<string, number>;
+}
+
+/** A parsed CSV with a header row. */
+export interface CsvTable extends CsvHeader {
   rows: CsvRow[];
 }
 
-/**
- * Parses a CSV whose first non-blank row is the header, and checks that every `required` column is present.
- * Rows with fewer fields than a required column's index fail; extra columns are kept (callers ignore them).
- */
-export function parseCsvTable(text: string, file: string, required: readonly string[]): CsvTable {
-  const it = parseCsvRows(text, file);
-  const first = it.next();
-  if (first.done) throw new DataError(file, 1, 'header', 'empty file: expected a header row');
-  const header = first.value.fields.map((h) => h.trim());
+function headerOf(first: CsvRow, file: string, required: readonly string[]): CsvHeader {
+  const header = first.fields.map((h) => h.trim());
   const col = new Map<string, number>();
   header.forEach((h, idx) => {
-    if (!col.has(h)) col.set(h, idx);
+    const prev = col.get(h);
+    if (prev !== undefined && h !== '') {
+      throw new DataError(file, first.line, h, `duplicate column (columns ${prev + 1} and ${idx + 1} of the header)`);
+    }
+    if (prev === undefined) col.set(h, idx);
   });
   for (const r of required) {
-    if (!col.has(r)) {
-      throw new DataError(file, first.value.line, r, `missing column (header has: ${header.join(', ')})`);
-    }
+    if (!col.has(r)) throw new DataError(file, first.line, r, `missing column (header has: ${header.join(', ')})`);
   }
-  const need = Math.max(-1, ...required.map((r) => col.get(r) ?? -1)) + 1;
-  const rows: CsvRow[] = [];
-  for (const row of it) {
+  return { file, header, col };
+}
+
+/**
+ * Streams a CSV whose first non-blank row is the header: checks that every `required` column is present and that
+ * no column name occurs twice, then calls `onRow` for each data row. Rows with fewer fields than a required
+ * column's index fail; extra columns are kept (callers ignore them). Returns the header and the data row count.
+ */
+export function forEachCsvRecord(
+  chunks: Iterable<string>,
+  file: string,
+  required: readonly string[],
+  onRow: (row: CsvRow, table: CsvHeader) => void,
+): CsvHeader & { rows: number } {
+  let table: CsvHeader | undefined;
+  let need = 0;
+  let rows = 0;
+  const onParsed = (row: CsvRow): void => {
+    if (table === undefined) {
+      table = headerOf(row, file, required);
+      need = Math.max(-1, ...required.map((r) => (table as CsvHeader).col.get(r) ?? -1)) + 1;
+      return;
+    }
     if (row.fields.length < need) {
+      const col = table.col;
       const missing = required.find((r) => (col.get(r) ?? 0) >= row.fields.length) ?? `column ${need}`;
-      throw new DataError(file, row.line, missing, `row has ${row.fields.length} fields, header has ${header.length}`);
+      throw new DataError(file, row.line, missing, `row has ${row.fields.length} fields, header has ${table.header.length}`);
     }
-    rows.push(row);
-  }
-  return { file, header, col, rows };
+    rows++;
+    onRow(row, table);
+  };
+  const p = new CsvParser(file);
+  for (const c of chunks) p.feed(c, onParsed);
+  p.end(onParsed);
+  if (table === undefined) throw new DataError(file, 1, 'header', 'empty file: expected a header row');
+  return { ...table, rows };
+}
+
+/** `forEachCsvRecord` over a whole text, collecting the rows. */
+export function parseCsvTable(text: string, file: string, required: readonly string[]): CsvTable {
+  const rows: CsvRow[] = [];
+  const h = forEachCsvRecord([text], file, required, (r) => rows.push(r));
+  return { file, header: h.header, col: h.col, rows };
+}
+
+/** `forEachCsvRecord` over a file read in chunks (`chunkSize` bytes; default textReadSettings.chunkSize). */
+export function readCsvTable(
+  file: string,
+  required: readonly string[],
+  onRow: (row: CsvRow, table: CsvHeader) => void,
+  chunkSize?: number,
+): CsvHeader & { rows: number } {
+  return forEachCsvRecord(readTextChunks(file, chunkSize), file, required, onRow);
 }

@@ -11,8 +11,20 @@ import type { NextItemDataset } from './types.js';
 
 export * from './types.js';
 export { DataError } from './errors.js';
-export { parseCsvRows, parseCsvTable, type CsvRow, type CsvTable } from './csv.js';
-export { loadWindows, readWindowCsv, type WindowsOptions } from './windows.js';
+export {
+  parseCsvRows,
+  parseCsvChunks,
+  parseCsvTable,
+  forEachCsvRecord,
+  readCsvTable,
+  CsvParser,
+  type CsvRow,
+  type CsvTable,
+  type CsvHeader,
+} from './csv.js';
+export { readTextChunks, readText, textReadSettings } from './textfile.js';
+export { parseStrictInt, parseStrictDecimal, intProblem, decimalProblem } from './numbers.js';
+export { loadWindows, readWindowCsv, parseIdList, type WindowsOptions } from './windows.js';
 export { loadSequences, listExamples, type SequencesOptions, type ListOptions } from './sequences.js';
 export {
   loadInteractions,

@@ -2,7 +2,8 @@
  * Generic interaction-log loader: one interaction per row with `user`, `item`, `timestamp`.
  *
  * - Format by extension: `.jsonl` / `.ndjson` = one JSON object per line; anything else = CSV with a header row
- *   (extra columns ignored).
+ *   (extra columns ignored). Streamed; ids are strings or safe integers (a JSON number id above 2^53 fails: give
+ *   it as a string), timestamps strict decimal numbers; a header-only or empty log fails.
  * - Optional titles: `.json` = `{"<item id>": "<title>"}` (BEAR id2name4Rec style); `.jsonl` = objects
  *   `{"item": id, "title": str, "genres"?: [str]}`.
  * - k-core filtering (default k = 5; 0 or 1 = off): repeatedly drop every interaction whose user or item has fewer
@@ -14,12 +15,13 @@
  * - Then a named protocol (protocols.ts; default `bear-windows`) makes the splits.
  */
 import path from 'node:path';
-import { parseCsvTable } from './csv.js';
+import { readCsvTable } from './csv.js';
 import { DataError } from './errors.js';
 import { buildItemIndex, fingerprintOf, type ItemMeta } from './items.js';
-import { idField, jsonlObjects, readText, readTitleMap, timestampField } from './jsonutil.js';
+import { idField, jsonlFile, readTitleMap, timestampField } from './jsonutil.js';
 import { applyProtocol } from './protocols.js';
 import type { NextItemDataset, UserSequence } from './types.js';
+import { makeInterner } from './textfile.js';
 
 export interface Interaction {
   user: string;
@@ -42,34 +44,30 @@ export interface InteractionsOptions {
   name?: string;
 }
 
-/** Reads an interaction log (CSV or JSONL, by extension). */
+/** Reads an interaction log (CSV or JSONL, by extension), streaming the file. An empty or header-only log fails. */
 export function readInteractions(file: string): Interaction[] {
-  const text = readText(file);
   const ext = path.extname(file).toLowerCase();
   const out: Interaction[] = [];
+  const intern = makeInterner();
   if (ext === '.jsonl' || ext === '.ndjson') {
-    for (const { line, obj } of jsonlObjects(text, file)) {
+    for (const { line, obj, raw } of jsonlFile(file)) {
       out.push({
-        user: idField(obj.user, file, line, 'user'),
-        item: idField(obj.item, file, line, 'item'),
-        timestamp: timestampField(obj.timestamp, file, line, 'timestamp'),
+        user: intern(idField(obj.user, file, line, 'user', raw)),
+        item: intern(idField(obj.item, file, line, 'item', raw)),
+        timestamp: timestampField(obj.timestamp, file, line, 'timestamp', raw),
       });
     }
     if (out.length === 0) throw new DataError(file, 1, 'line', 'empty file: expected JSON objects');
     return out;
   }
-  const table = parseCsvTable(text, file, ['user', 'item', 'timestamp']);
-  const cu = table.col.get('user') as number;
-  const ci = table.col.get('item') as number;
-  const ct = table.col.get('timestamp') as number;
-  for (const r of table.rows) {
+  readCsvTable(file, ['user', 'item', 'timestamp'], (r, t) => {
     out.push({
-      user: idField(r.fields[cu], file, r.line, 'user'),
-      item: idField(r.fields[ci], file, r.line, 'item'),
-      timestamp: timestampField(r.fields[ct], file, r.line, 'timestamp'),
+      user: intern(idField(r.fields[t.col.get('user') as number], file, r.line, 'user')),
+      item: intern(idField(r.fields[t.col.get('item') as number], file, r.line, 'item')),
+      timestamp: timestampField(r.fields[t.col.get('timestamp') as number], file, r.line, 'timestamp'),
     });
-  }
-  if (out.length === 0) throw new DataError(file, 2, 'user', 'no data rows');
+  });
+  if (out.length === 0) throw new DataError(file, undefined, undefined, 'no data rows (header only)');
   return out;
 }
 
@@ -77,8 +75,8 @@ export function readInteractions(file: string): Interaction[] {
 export function readItemMeta(file: string): Map<string, ItemMeta> {
   if (path.extname(file).toLowerCase() === '.json') return readTitleMap(file);
   const out = new Map<string, ItemMeta>();
-  for (const { line, obj } of jsonlObjects(readText(file), file)) {
-    const id = idField(obj.item, file, line, 'item');
+  for (const { line, obj, raw } of jsonlFile(file)) {
+    const id = idField(obj.item, file, line, 'item', raw);
     if (out.has(id)) throw new DataError(file, line, 'item', `duplicate item id ${id}`);
     if (typeof obj.title !== 'string') throw new DataError(file, line, 'title', 'expected a string title');
     const meta: ItemMeta = { title: obj.title };
@@ -155,6 +153,7 @@ export function loadInteractions(opts: InteractionsOptions): NextItemDataset {
   log.push(...filtered.log);
   if (filtered.rows.length === 0) throw new DataError(opts.file, undefined, 'kcore', `the ${k}-core is empty`);
   const meta = opts.titles ? readItemMeta(opts.titles) : new Map<string, ItemMeta>();
+  if (opts.titles) log.push(`${meta.size} item titles read from ${path.basename(opts.titles)}`);
   const kept = new Set(filtered.rows.map((r) => r.item));
   const keptMeta = new Map<string, ItemMeta>();
   let titledDropped = 0;

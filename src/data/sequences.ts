@@ -21,7 +21,7 @@
 import path from 'node:path';
 import { DataError } from './errors.js';
 import { buildItemIndex, fingerprintOf } from './items.js';
-import { idField, jsonlObjects, readText } from './jsonutil.js';
+import { idField, jsonlFile, timestampField } from './jsonutil.js';
 import { readItemMeta } from './interactions.js';
 import type { ListDataset, ListExample, SequenceData, UserSequence } from './types.js';
 
@@ -41,18 +41,16 @@ export function loadSequences(opts: SequencesOptions): SequenceData {
   const raw: { user: string; ids: string[]; ts: number[] }[] = [];
   const users = new Set<string>();
   let resorted = 0;
-  for (const { line, obj } of jsonlObjects(readText(file), file)) {
-    const user = idField(obj.user, file, line, 'user');
+  for (const { line, obj, raw: text } of jsonlFile(file)) {
+    const user = idField(obj.user, file, line, 'user', text);
     if (users.has(user)) throw new DataError(file, line, 'user', `duplicate user ${user}`);
     users.add(user);
     if (!Array.isArray(obj.items)) throw new DataError(file, line, 'items', 'expected a JSON list of ids');
-    const ids = obj.items.map((x: unknown) => idField(x, file, line, 'items'));
+    const ids = obj.items.map((x: unknown) => idField(x, file, line, 'items', text));
     if (!Array.isArray(obj.timestamps)) throw new DataError(file, line, 'timestamps', 'expected a JSON list of numbers');
     const ts = obj.timestamps.map((t: unknown) => {
-      if (typeof t !== 'number' || !Number.isFinite(t)) {
-        throw new DataError(file, line, 'timestamps', `expected numbers, found ${JSON.stringify(t)}`);
-      }
-      return t;
+      if (typeof t !== 'number') throw new DataError(file, line, 'timestamps', `expected numbers, found ${JSON.stringify(t)}`);
+      return timestampField(t, file, line, 'timestamps', text);
     });
     if (ts.length !== ids.length) {
       throw new DataError(file, line, 'timestamps', `has ${ts.length} entries but items has ${ids.length}`);

@@ -2,8 +2,10 @@
  * Loader for the BEAR window format: `train.csv`, optional `valid.csv`, `test.csv` and `id2name4Rec.json`.
  *
  * - CSV header must contain `user_id,item_ids,timestamp` (in any order; extra columns such as Toy's `mask`,
- *   `item_titles`, `replaced_item_titles` are ignored). `item_ids` is a JSON list; the last id is the target, the
- *   ones before it the history, oldest first.
+ *   `item_titles`, `replaced_item_titles` are ignored; a column name given twice fails). `item_ids` is a JSON list
+ *   of integer literals or strings, kept exactly as written (`parseIdList`: no rounding above 2^53); the last id is
+ *   the target, the ones before it the history, oldest first. `timestamp` is a strict decimal number. A file with
+ *   a header but no data rows fails (`valid.csv: no data rows (header only)`). Files are streamed (csv.ts).
  * - A history longer than `maxHistory` (10) keeps its most recent `maxHistory` ids; the count is logged.
  * - A row whose list has one id (empty history) is kept: history may be empty; the count is logged.
  * - Items: the union of the title map and every id in any split, indexed by `buildItemIndex` (numeric ids in
@@ -14,10 +16,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseCsvTable } from './csv.js';
+import { readCsvTable } from './csv.js';
 import { DataError } from './errors.js';
 import { buildItemIndex, fingerprintOf } from './items.js';
-import { readText, readTitleMap, timestampField } from './jsonutil.js';
+import { readTitleMap, timestampField } from './jsonutil.js';
+import { quoteValue } from './numbers.js';
+import { makeInterner } from './textfile.js';
 import type { Example, NextItemDataset, ProtocolInfo } from './types.js';
 import { Rng } from '../util/rng.js';
 
@@ -53,34 +57,88 @@ interface RawRow {
 
 const REQUIRED = ['user_id', 'item_ids', 'timestamp'] as const;
 
-function parseIdList(v: string, file: string, line: number): string[] {
-  let list: unknown;
-  try {
-    list = JSON.parse(v);
-  } catch {
-    list = undefined;
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+
+/**
+ * Parses an `item_ids` list: `[` ids separated by commas `]` with optional spaces, each id a JSON integer literal
+ * (kept as written: never converted to a number, so ids above 2^53 stay exact) or a JSON string (trimmed,
+ * non-empty). Anything else (floats, `1e3`, nested values, an empty list) fails naming the element.
+ */
+export function parseIdList(v: string, file: string, line: number, intern: (s: string) => string = (s) => s): string[] {
+  const bad = (why: string): never => {
+    throw new DataError(file, line, 'item_ids', `${why}, got ${quoteValue(v)}`);
+  };
+  let i = 0;
+  const n = v.length;
+  while (i < n && isSpace(v.charCodeAt(i))) i++;
+  if (v.charCodeAt(i) !== 91) bad('expected a non-empty JSON list of ids');
+  i++;
+  const out: string[] = [];
+  for (;;) {
+    while (i < n && isSpace(v.charCodeAt(i))) i++;
+    if (v.charCodeAt(i) === 93 && out.length === 0) bad('expected a non-empty JSON list of ids');
+    let j = i;
+    let id: string;
+    if (v.charCodeAt(i) === 34) {
+      j = i + 1;
+      while (j < n && v.charCodeAt(j) !== 34) j += v.charCodeAt(j) === 92 ? 2 : 1;
+      if (j >= n) bad('unterminated string in the JSON list of ids');
+      let s: unknown;
+      try {
+        s = JSON.parse(v.slice(i, j + 1));
+      } catch {
+        s = undefined;
+      }
+      if (typeof s !== 'string' || s.trim() === '') {
+        bad(`expected a JSON list of ids, found element ${v.slice(i, j + 1)} (ids must be integers or non-empty strings)`);
+      }
+      id = (s as string).trim();
+      j++;
+    } else {
+      while (j < n) {
+        const c = v.charCodeAt(j);
+        if (c === 44 || c === 93 || isSpace(c)) break;
+        j++;
+      }
+      const tok = v.slice(i, j);
+      if (!/^-?(?:0|[1-9]\d*)$/.test(tok)) {
+        bad(`expected a JSON list of ids, found element ${tok === '' ? '(nothing)' : tok} (ids must be integers or strings)`);
+      }
+      id = tok;
+    }
+    out.push(intern(id));
+    i = j;
+    while (i < n && isSpace(v.charCodeAt(i))) i++;
+    const c = v.charCodeAt(i);
+    if (c === 44) {
+      i++;
+      continue;
+    }
+    if (c === 93) {
+      i++;
+      break;
+    }
+    bad('expected a JSON list of ids (a comma or `]` after each id)');
   }
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new DataError(file, line, 'item_ids', `expected a non-empty JSON list of ids, got ${JSON.stringify(v)}`);
-  }
-  return list.map((x: unknown) => {
-    if (typeof x === 'number' && Number.isInteger(x)) return String(x);
-    if (typeof x === 'string' && x.trim() !== '') return x.trim();
-    throw new DataError(file, line, 'item_ids', `expected a JSON list of ids, found element ${JSON.stringify(x)}`);
-  });
+  while (i < n && isSpace(v.charCodeAt(i))) i++;
+  if (i < n) bad('expected a JSON list of ids (text after `]`)');
+  return out;
 }
 
-/** Reads one window CSV into raw rows (ids still as strings). */
-export function readWindowCsv(file: string): RawRow[] {
-  const table = parseCsvTable(readText(file), file, REQUIRED);
-  const cu = table.col.get('user_id') as number;
-  const ci = table.col.get('item_ids') as number;
-  const ct = table.col.get('timestamp') as number;
-  return table.rows.map((r) => {
-    const user = r.fields[cu].trim();
+/** Reads one window CSV into raw rows (ids still as strings). A header-only file fails. */
+export function readWindowCsv(file: string, intern: (s: string) => string = makeInterner()): RawRow[] {
+  const out: RawRow[] = [];
+  readCsvTable(file, REQUIRED, (r, table) => {
+    const user = r.fields[table.col.get('user_id') as number].trim();
     if (user === '') throw new DataError(file, r.line, 'user_id', 'empty user id');
-    return { user, ids: parseIdList(r.fields[ci], file, r.line), timestamp: timestampField(r.fields[ct], file, r.line, 'timestamp') };
+    out.push({
+      user: intern(user),
+      ids: parseIdList(r.fields[table.col.get('item_ids') as number], file, r.line, intern),
+      timestamp: timestampField(r.fields[table.col.get('timestamp') as number], file, r.line, 'timestamp'),
+    });
   });
+  if (out.length === 0) throw new DataError(file, undefined, undefined, 'no data rows (header only)');
+  return out;
 }
 
 /** Loads a BEAR-format directory (see the module doc for every rule). */
@@ -100,9 +158,9 @@ export function loadWindows(opts: WindowsOptions): NextItemDataset {
   const p = (f: string): string => path.join(opts.dir, f);
 
   const meta = readTitleMap(p(titlesFile));
-  let train = readWindowCsv(p(trainFile));
-  const test = readWindowCsv(p(testFile));
-  if (train.length === 0) throw new DataError(p(trainFile), 2, 'item_ids', 'no data rows');
+  const intern = makeInterner();
+  let train = readWindowCsv(p(trainFile), intern);
+  const test = readWindowCsv(p(testFile), intern);
   const sample = opts.trainSample ?? 0;
   if (!(Number.isInteger(sample) && sample >= 0)) {
     throw new DataError(opts.dir, undefined, 'trainSample', `must be a non-negative integer, got ${sample}`);
@@ -119,13 +177,12 @@ export function loadWindows(opts: WindowsOptions): NextItemDataset {
     log.push(`kept a random sample of ${sample} of ${train.length} ${trainFile} rows (seed ${opts.sampleSeed ?? 0})`);
     train = keep.map((i) => train[i]);
   }
-  if (test.length === 0) throw new DataError(p(testFile), 2, 'item_ids', 'no data rows');
 
   let valid: RawRow[];
   let validSource: string;
   const validName = opts.validFile ?? (fs.existsSync(p('valid.csv')) ? 'valid.csv' : undefined);
   if (validName !== undefined) {
-    valid = readWindowCsv(p(validName));
+    valid = readWindowCsv(p(validName), intern);
     validSource = validName;
   } else {
     const sorted = train
