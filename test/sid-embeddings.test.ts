@@ -124,6 +124,18 @@ test('embedding files: JSONL and safetensors load in catalog order; malformed li
   bad('f.jsonl', [ok0, ok1], /f\.jsonl: 1 catalog item\(s\) have no embedding, e\.g\. "r2"/);
   bad('g.jsonl', [ok0, '{"item":"r1","vec":[3,4]}'], /g\.jsonl:2: unknown field 'vec'/);
   bad('h.txt', [ok0], /unsupported extension/);
+  // ids beyond 2^53 as JSON numbers would round (two items merge): refused; invalid UTF-8 is an error, not U+FFFD
+  bad(
+    'j.jsonl',
+    [ok0, '{"item":9007199254740993,"embedding":[3,4]}'],
+    /j\.jsonl:2: field 'item' must be .*safe integer/,
+  );
+  const u = path.join(dir, 'u.jsonl');
+  fs.writeFileSync(
+    u,
+    Buffer.concat([Buffer.from(ok0 + '\n{"item":"r'), Buffer.from([0xff]), Buffer.from('1","embedding":[3,4]}')]),
+  );
+  assert.throws(() => loadEmbeddingFile(u, items), /u\.jsonl:2.*invalid UTF-8/);
   // ignoreUnknown skips rows of items outside the catalog.
   const f = path.join(dir, 'i.jsonl');
   fs.writeFileSync(f, [ok0, ok1, '{"item":"zz","embedding":[9,9]}', '{"item":"r2","embedding":[5,6]}'].join('\n'));

@@ -17,6 +17,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readTextChunks } from '../data/textfile.js';
+import { textLines } from '../data/jsonutil.js';
 import { loadSafetensorsSync } from '../engine/safetensors.js';
 import { bool, defineConfig, int, num, str, strList, type ConfigOf } from '../util/config.js';
 import { csrFromRows, randomizedSvd } from './linalg.js';
@@ -304,17 +306,10 @@ export function loadEmbeddingFile(
       data[idx * dim + c] = v;
     }
   };
-  let text: string | Buffer;
-  try {
-    text = readFileSync(file);
-  } catch (e) {
-    throw fileError(file, undefined, `cannot read: ${(e as Error).message}`);
-  }
   if (file.endsWith('.jsonl')) {
-    const lines = text.toString('utf8').split('\n');
-    lines.forEach((ln, i) => {
-      const line = i + 1;
-      if (ln.trim() === '') return;
+    // streamed, with invalid UTF-8 an error rather than U+FFFD (two ids could merge)
+    for (const { line, text: ln } of textLines(readTextChunks(file))) {
+      if (ln.trim() === '') continue;
       let obj: unknown;
       try {
         obj = JSON.parse(ln);
@@ -326,8 +321,14 @@ export function loadEmbeddingFile(
       for (const k of Object.keys(o)) {
         if (k !== 'item' && k !== 'embedding') throw fileError(file, line, `unknown field '${k}'`);
       }
-      const raw = typeof o.item === 'number' && Number.isInteger(o.item) ? String(o.item) : o.item;
-      if (typeof raw !== 'string') throw fileError(file, line, `field 'item' must be a string rawId`);
+      // a number id must be a safe integer: beyond 2^53 two ids could round to one (give such ids as strings)
+      const raw = typeof o.item === 'number' && Number.isSafeInteger(o.item) ? String(o.item) : o.item;
+      if (typeof raw !== 'string')
+        throw fileError(
+          file,
+          line,
+          `field 'item' must be a string rawId or a safe integer, got ${JSON.stringify(o.item) ?? String(o.item)}`,
+        );
       if (!Array.isArray(o.embedding) || o.embedding.length === 0) {
         throw fileError(file, line, `field 'embedding' must be a non-empty array of numbers`);
       }
@@ -338,7 +339,7 @@ export function loadEmbeddingFile(
         throw fileError(file, line, `field 'embedding' has ${o.embedding.length} values, earlier rows have ${dim}`);
       }
       put(raw, o.embedding as unknown[] as number[], line, '');
-    });
+    }
   } else if (file.endsWith('.safetensors')) {
     const st = loadSafetensorsSync(file);
     const names = Object.keys(st.tensors);
