@@ -40,8 +40,8 @@ export function runExactBench(args: Map<string, string>): Record<string, unknown
     const res = tidy(() =>
       noGrad(() =>
         exactTopK(
-          { model: model.stepModel(rows.map((e) => e.history)), trie: model.ids.trie, numUsers: rows.length },
-          { topK: 10, maxRowsPerRound: 4096, maxPopsPerUser: 32, maxStateRows },
+          { model: model.stepModel(rows.map((e) => e.history)), constraint: model.ids.trie, numUsers: rows.length },
+          { topK: 10, maxRowsPerRound: 4096, maxPopsPerUser: 32, maxStateRows, scoring: 'full' },
         ),
       ),
     );

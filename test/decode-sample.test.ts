@@ -36,7 +36,7 @@ function samplingLogProb(
 }
 
 function settings(s: Partial<SampleSettings>): SampleSettings {
-  return { numSamples: 1, temperature: 1, topK: 0, seed: 1, ...s };
+  return { numSamples: 1, temperature: 1, topK: 0, seed: 1, scoring: 'full', ...s };
 }
 
 test('sampling: outputs are valid items with exact model and sampling log-probs; no leaks', () => {
@@ -55,7 +55,7 @@ test('sampling: outputs are valid items with exact model and sampling log-probs;
       seed: cas,
     });
     const before = liveTensors();
-    const res = sampleDecode({ model, trie, numUsers: U }, st);
+    const res = sampleDecode({ model, constraint: trie, numUsers: U }, st);
     assert.equal(liveTensors(), before, 'no tensor leaks');
     assert.equal(model.liveStates, 0, 'every state disposed');
     assert.equal(res.items.length, U * st.numSamples);
@@ -73,7 +73,7 @@ test('sampling: outputs are valid items with exact model and sampling log-probs;
       assert.ok(res.samplingLogProbs[row] > -Infinity);
     }
     // same seed, same draws
-    const again = sampleDecode({ model, trie, numUsers: U }, st);
+    const again = sampleDecode({ model, constraint: trie, numUsers: U }, st);
     assert.deepEqual(again.items, res.items);
   }
 });
@@ -88,10 +88,13 @@ test('sampling with temperature → 0 or topK = 1 equals greedy decoding', () =>
       vocab,
       Array.from({ length: U }, () => randInt(r, 0, 1e9)),
     );
-    const greedy = greedyDecode({ model, trie, numUsers: U });
-    const t0 = sampleDecode({ model, trie, numUsers: U }, settings({ numSamples: 3, temperature: 0 }));
-    const k1 = sampleDecode({ model, trie, numUsers: U }, settings({ numSamples: 3, temperature: 1.5, topK: 1 }));
-    const tiny = sampleDecode({ model, trie, numUsers: U }, settings({ numSamples: 3, temperature: 1e-6 }));
+    const greedy = greedyDecode({ model, constraint: trie, numUsers: U }, { scoring: 'full' });
+    const t0 = sampleDecode({ model, constraint: trie, numUsers: U }, settings({ numSamples: 3, temperature: 0 }));
+    const k1 = sampleDecode(
+      { model, constraint: trie, numUsers: U },
+      settings({ numSamples: 3, temperature: 1.5, topK: 1 }),
+    );
+    const tiny = sampleDecode({ model, constraint: trie, numUsers: U }, settings({ numSamples: 3, temperature: 1e-6 }));
     for (let row = 0; row < U * 3; row++) {
       const g = greedy[Math.floor(row / 3)];
       assert.equal(t0.items[row], g.item);
@@ -119,7 +122,10 @@ test('sample frequencies match the model item probabilities (chi-square, seeded)
     [false, 0.7, 2],
   ] as const) {
     const model = new FakeModel(4, [5, 6], 1.5, restrict ? trie : null);
-    const res = sampleDecode({ model, trie, numUsers: U }, settings({ numSamples: n, temperature, topK, seed: 7 }));
+    const res = sampleDecode(
+      { model, constraint: trie, numUsers: U },
+      settings({ numSamples: n, temperature, topK, seed: 7 }),
+    );
     for (let u = 0; u < U; u++) {
       const expected = codes.map((c) => Math.exp(samplingLogProb(model, trie, u, c, temperature, topK)));
       assert.ok(Math.abs(expected.reduce((a, b) => a + b, 0) - 1) < 1e-9);
@@ -149,7 +155,7 @@ test('sample frequencies match the model item probabilities (chi-square, seeded)
 
 test('sampling rejects bad settings', () => {
   const { trie, vocab } = randomTrie(rng(23));
-  const input = { model: new FakeModel(vocab, [1]), trie, numUsers: 1 };
+  const input = { model: new FakeModel(vocab, [1]), constraint: trie, numUsers: 1 };
   assert.throws(() => sampleDecode(input, settings({ numSamples: 0 })), /'numSamples'/);
   assert.throws(() => sampleDecode(input, settings({ temperature: -1 })), /'temperature'/);
   assert.throws(() => sampleDecode(input, settings({ temperature: NaN })), /'temperature'/);

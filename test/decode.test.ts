@@ -153,7 +153,10 @@ test('beam search with B ≥ #items returns the brute-force ranking', () => {
     const B = codes.length + randInt(r, 0, 3);
     const K = randInt(r, 1, B);
     const before = liveTensors();
-    const hs = beamSearch({ model, trie, numUsers: U }, { beamWidth: B, topK: K, lengthPenalty: 0 });
+    const hs = beamSearch(
+      { model, constraint: trie, numUsers: U },
+      { beamWidth: B, topK: K, lengthPenalty: 0, scoring: 'full' },
+    );
     assert.equal(liveTensors(), before, 'no tensor leaks');
     assert.equal(model.liveStates, 0, 'every state disposed');
     for (let u = 0; u < U; u++) {
@@ -178,8 +181,8 @@ test('beam search matches an unbatched reference of the HF semantics (small B, m
     const targets = Int32Array.from({ length: U }, () => randInt(r, 0, trie.numItems - 1));
     const before = liveTensors();
     const res = beamSearchDetailed(
-      { model, trie, numUsers: U },
-      { beamWidth: B, topK: K, lengthPenalty: 0 },
+      { model, constraint: trie, numUsers: U },
+      { beamWidth: B, topK: K, lengthPenalty: 0, scoring: 'full' },
       { targets },
     );
     assert.equal(liveTensors(), before, 'no tensor leaks');
@@ -220,8 +223,8 @@ test('beam search: prunedAt is -1 exactly when the target is in the final pool (
     const B = randInt(r, 1, 4);
     const targets = Int32Array.from({ length: U }, () => randInt(r, 0, trie.numItems - 1));
     const res = beamSearchDetailed(
-      { model, trie, numUsers: U },
-      { beamWidth: B, topK: B, lengthPenalty: 0 },
+      { model, constraint: trie, numUsers: U },
+      { beamWidth: B, topK: B, lengthPenalty: 0, scoring: 'full' },
       { targets },
     );
     for (let u = 0; u < U; u++) {
@@ -255,7 +258,10 @@ test('beam search: hand-checked example (rank-≥B EOS skipped, root with one ch
   const f = (x: number): number => Math.fround(L(x));
   // B = 1: step 0 -> [0]; step 1 candidates (top 2): [0,1] 0.45, [0,EOS] 0.225 (rank 1 ≥ B: skipped);
   // step 2: [0,1,EOS] -> pool = {item 1}. Item 0 (0.225) beats nothing... it was skipped.
-  const h1 = beamSearch({ model, trie, numUsers: 1 }, { beamWidth: 1, topK: 1, lengthPenalty: 0 })[0];
+  const h1 = beamSearch(
+    { model, constraint: trie, numUsers: 1 },
+    { beamWidth: 1, topK: 1, lengthPenalty: 0, scoring: 'full' },
+  )[0];
   assert.deepEqual(
     h1.map((h) => h.item),
     [1],
@@ -263,21 +269,27 @@ test('beam search: hand-checked example (rank-≥B EOS skipped, root with one ch
   assert.ok(Math.abs(h1[0].logProb - (lp0 + f(0.5) + f(0.7))) < 1e-12);
   // B = 2: step 1 top-4: [0,1] .45, [0,EOS] .225 (rank 1 < 2: pooled), [0,2] .135; beams [0,1], [0,2].
   // pool after step 2: {0: .225, 1: .315} full; [0,2,EOS] .0945 < worst: not added.
-  const h2 = beamSearch({ model, trie, numUsers: 1 }, { beamWidth: 2, topK: 2, lengthPenalty: 0 })[0];
+  const h2 = beamSearch(
+    { model, constraint: trie, numUsers: 1 },
+    { beamWidth: 2, topK: 2, lengthPenalty: 0, scoring: 'full' },
+  )[0];
   assert.deepEqual(
     h2.map((h) => h.item),
     [1, 0],
   );
   // B = 5 > #items: everything, sorted: 1 (.315), 0 (.225), 2 (.0945)
-  const h5 = beamSearch({ model, trie, numUsers: 1 }, { beamWidth: 5, topK: 5, lengthPenalty: 0 })[0];
+  const h5 = beamSearch(
+    { model, constraint: trie, numUsers: 1 },
+    { beamWidth: 5, topK: 5, lengthPenalty: 0, scoring: 'full' },
+  )[0];
   assert.deepEqual(
     h5.map((h) => h.item),
     [1, 0, 2],
   );
   model.users = 3;
   const res = beamSearchDetailed(
-    { model, trie, numUsers: 3 },
-    { beamWidth: 1, topK: 1, lengthPenalty: 0 },
+    { model, constraint: trie, numUsers: 3 },
+    { beamWidth: 1, topK: 1, lengthPenalty: 0, scoring: 'full' },
     { targets: Int32Array.from([0, 1, 2]) },
   );
   assert.deepEqual(Array.from(res.prunedAt!), [1, -1, 1]); // item 0: EOS at rank 1 ≥ B; item 2: not a beam
@@ -327,7 +339,7 @@ test('greedy decoding equals the brute-force greedy path', () => {
     const U = randInt(r, 1, 6);
     const model = new FakeModel(vocab, userSeeds(r, U));
     const before = liveTensors();
-    const hs = greedyDecode({ model, trie, numUsers: U });
+    const hs = greedyDecode({ model, constraint: trie, numUsers: U }, { scoring: 'full' });
     assert.equal(liveTensors(), before);
     assert.equal(model.liveStates, 0);
     for (let u = 0; u < U; u++) {
@@ -378,7 +390,10 @@ test('exact top-K equals brute force for every K and batching, with and without 
       ];
       for (const { model, maxStateRows } of variants) {
         const before = liveTensors();
-        const res = exactTopK({ model, trie, numUsers: U }, { topK: K, ...batching, maxStateRows });
+        const res = exactTopK(
+          { model, constraint: trie, numUsers: U },
+          { topK: K, ...batching, maxStateRows, scoring: 'full' },
+        );
         if (maxStateRows === 1e9) assert.equal(res.compactions + res.evictions + res.recomputedRows, 0);
         compactions += res.compactions;
         evictions += res.evictions;
@@ -421,8 +436,8 @@ test('exact top-K: a state limit bounds live model state on a long search, same 
   const run = (maxStateRows: number | undefined) => {
     const model = new FakeConcatModel(vocab, seeds, 1); // flat model: long searches, big frontiers
     const res = exactTopK(
-      { model, trie, numUsers: U },
-      { topK: 10, maxRowsPerRound: 16, maxPopsPerUser: 2, maxStateRows },
+      { model, constraint: trie, numUsers: U },
+      { topK: 10, maxRowsPerRound: 16, maxPopsPerUser: 2, scoring: 'full', maxStateRows },
     );
     assert.equal(model.liveStates, 0);
     return { res, model };
@@ -459,10 +474,13 @@ test('exact top-K with per-user floors equals brute force over the items above e
     });
     const K = randInt(r, 1, codes.length + 1);
     const floored = exactTopK(
-      { model, trie, numUsers: U },
-      { topK: K, maxRowsPerRound: 16, maxPopsPerUser: 2, thresholds },
+      { model, constraint: trie, numUsers: U },
+      { topK: K, maxRowsPerRound: 16, maxPopsPerUser: 2, scoring: 'full', thresholds },
     );
-    const plain = exactTopK({ model, trie, numUsers: U }, { topK: K, maxRowsPerRound: 16, maxPopsPerUser: 2 });
+    const plain = exactTopK(
+      { model, constraint: trie, numUsers: U },
+      { topK: K, maxRowsPerRound: 16, maxPopsPerUser: 2, scoring: 'full' },
+    );
     for (let u = 0; u < U; u++) {
       const msg = `case ${cas} user ${u}`;
       const want = plain.hypotheses[u].filter((h) => h.logProb > thresholds[u]);
@@ -478,8 +496,8 @@ test('exact top-K with per-user floors equals brute force over the items above e
   assert.throws(
     () =>
       exactTopK(
-        { model, trie, numUsers: 1 },
-        { topK: 1, maxRowsPerRound: 1, maxPopsPerUser: 1, thresholds: new Float64Array(2) },
+        { model, constraint: trie, numUsers: 1 },
+        { topK: 1, maxRowsPerRound: 1, maxPopsPerUser: 1, scoring: 'full', thresholds: new Float64Array(2) },
       ),
     /'thresholds' has 2 entries for 1 users/,
   );
@@ -491,12 +509,18 @@ test('exact top-K expands far fewer prefixes than exhaustive scoring on a peaked
   assert.ok(codes.length > 300);
   const U = 8;
   const model = new FakeModel(vocab, userSeeds(r, U), 12);
-  const res = exactTopK({ model, trie, numUsers: U }, { topK: 5, maxRowsPerRound: 64, maxPopsPerUser: 2 });
+  const res = exactTopK(
+    { model, constraint: trie, numUsers: U },
+    { topK: 5, maxRowsPerRound: 64, maxPopsPerUser: 2, scoring: 'full' },
+  );
   const mean = res.expansions.reduce((a, b) => a + b, 0) / U;
   assert.ok(mean < 0.25 * res.internalNodes, `mean expansions ${mean} vs ${res.internalNodes} internal nodes`);
   for (let u = 0; u < U; u++) assertMatchesRanking(res.hypotheses[u], itemScores(model, u, codes), 5, `user ${u}`);
   // and beam search with a wide beam finds the same top-5 here
-  const bs = beamSearch({ model, trie, numUsers: U }, { beamWidth: 50, topK: 5, lengthPenalty: 0 });
+  const bs = beamSearch(
+    { model, constraint: trie, numUsers: U },
+    { beamWidth: 50, topK: 5, lengthPenalty: 0, scoring: 'full' },
+  );
   for (let u = 0; u < U; u++) {
     assert.deepEqual(
       bs[u].map((h) => h.item),
@@ -508,30 +532,46 @@ test('exact top-K expands far fewer prefixes than exhaustive scoring on a peaked
 test('decoders reject bad settings and bad model outputs, without leaking', () => {
   const { trie, vocab } = randomTrie(rng(17));
   const model = new FakeModel(vocab, [1, 2]);
-  const input = { model, trie, numUsers: 2 };
-  assert.throws(() => beamSearch(input, { beamWidth: 2, topK: 3, lengthPenalty: 0 }), /'topK'/);
-  assert.throws(() => beamSearch(input, { beamWidth: 0, topK: 1, lengthPenalty: 0 }), /'beamWidth'/);
-  assert.throws(() => beamSearch(input, { beamWidth: 2.5, topK: 1, lengthPenalty: 0 }), /'beamWidth'/);
+  const input = { model, constraint: trie, numUsers: 2 };
+  assert.throws(() => beamSearch(input, { beamWidth: 2, topK: 3, lengthPenalty: 0, scoring: 'full' }), /'topK'/);
+  assert.throws(() => beamSearch(input, { beamWidth: 0, topK: 1, lengthPenalty: 0, scoring: 'full' }), /'beamWidth'/);
+  assert.throws(() => beamSearch(input, { beamWidth: 2.5, topK: 1, lengthPenalty: 0, scoring: 'full' }), /'beamWidth'/);
   assert.throws(
-    () => beamSearch(input, { beamWidth: 2, topK: 1, lengthPenalty: 1 as unknown as 0 }),
+    () => beamSearch(input, { beamWidth: 2, topK: 1, lengthPenalty: 1 as unknown as 0, scoring: 'full' }),
     /'lengthPenalty'/,
   );
   assert.throws(
-    () => beamSearchDetailed(input, { beamWidth: 2, topK: 1, lengthPenalty: 0 }, { targets: Int32Array.from([0]) }),
+    () =>
+      beamSearchDetailed(
+        input,
+        { beamWidth: 2, topK: 1, lengthPenalty: 0, scoring: 'full' },
+        { targets: Int32Array.from([0]) },
+      ),
     /'targets'/,
   );
   assert.throws(
     () =>
-      beamSearchDetailed(input, { beamWidth: 2, topK: 1, lengthPenalty: 0 }, { targets: Int32Array.from([0, 999]) }),
+      beamSearchDetailed(
+        input,
+        { beamWidth: 2, topK: 1, lengthPenalty: 0, scoring: 'full' },
+        { targets: Int32Array.from([0, 999]) },
+      ),
     /targets\[1\]/,
   );
-  assert.throws(() => exactTopK(input, { topK: 1, maxRowsPerRound: 0, maxPopsPerUser: 1 }), /'maxRowsPerRound'/);
   assert.throws(
-    () => exactTopK(input, { topK: 1, maxRowsPerRound: 1, maxPopsPerUser: 1, maxStateRows: 0 }),
+    () => exactTopK(input, { topK: 1, maxRowsPerRound: 0, maxPopsPerUser: 1, scoring: 'full' }),
+    /'maxRowsPerRound'/,
+  );
+  assert.throws(
+    () => exactTopK(input, { topK: 1, maxRowsPerRound: 1, maxPopsPerUser: 1, scoring: 'full', maxStateRows: 0 }),
     /'maxStateRows'/,
   );
-  assert.throws(() => greedyDecode({ model, trie, numUsers: -1 }), /'numUsers'/);
-  assert.equal(beamSearch({ model, trie, numUsers: 0 }, { beamWidth: 2, topK: 1, lengthPenalty: 0 }).length, 0);
+  assert.throws(() => greedyDecode({ model, constraint: trie, numUsers: -1 }, { scoring: 'full' }), /'numUsers'/);
+  assert.equal(
+    beamSearch({ model, constraint: trie, numUsers: 0 }, { beamWidth: 2, topK: 1, lengthPenalty: 0, scoring: 'full' })
+      .length,
+    0,
+  );
 
   // A model whose advance returns the wrong shape: loud error, nothing leaked.
   class BadModel extends FakeModel {
@@ -545,11 +585,19 @@ test('decoders reject bad settings and bad model outputs, without leaking', () =
   const deep = trie.maxDepth > 1;
   if (deep) {
     assert.throws(
-      () => beamSearch({ model: bad, trie, numUsers: 2 }, { beamWidth: 2, topK: 1, lengthPenalty: 0 }),
+      () =>
+        beamSearch(
+          { model: bad, constraint: trie, numUsers: 2 },
+          { beamWidth: 2, topK: 1, lengthPenalty: 0, scoring: 'full' },
+        ),
       /logProbs of shape \[\d+, 2\], expected/,
     );
     assert.throws(
-      () => exactTopK({ model: bad, trie, numUsers: 2 }, { topK: 3, maxRowsPerRound: 4, maxPopsPerUser: 1 }),
+      () =>
+        exactTopK(
+          { model: bad, constraint: trie, numUsers: 2 },
+          { topK: 3, maxRowsPerRound: 4, maxPopsPerUser: 1, scoring: 'full' },
+        ),
       /expected/,
     );
     assert.equal(liveTensors(), before);

@@ -88,7 +88,7 @@ test('pipeline: train on a slice, write results, reload the run and recommend va
     const [again] = recommend(
       run.model,
       [ds.test[0].history, ds.test[1].history],
-      { beamWidth: 5, topK: 5, chunkUsers: 1, scoring: 'full' },
+      { decoder: 'beam', beamWidth: 5, topK: 5, chunkUsers: 1, scoring: 'full', temperature: 1, sampleSeed: 0 },
       (done, total) => calls.push([done, total]),
     );
     assert.deepEqual(calls, [

@@ -291,8 +291,9 @@ test("GenRecModel with scoring 'valid': teacher-forced log-probs and item scores
   const tfFull = siblingRanksTeacherForced(model, histories, targets);
   const tf = siblingRanksTeacherForced(model, histories, targets, 'valid');
   const walk = siblingRanksFromStepModel(
-    { model: model.stepModel(histories, 'valid'), trie: model.ids.trie, numUsers: 10 },
+    { model: model.stepModel(histories), trie: model.ids.trie, numUsers: 10 },
     targets,
+    'valid',
   );
   const items = itemLogProbs(model, histories, targets, 3, 'valid');
   assert.deepEqual(Array.from(tf.ranks), Array.from(tfFull.ranks)); // ranks among siblings do not depend on scoring

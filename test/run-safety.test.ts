@@ -96,6 +96,9 @@ function recsOf(dir: string): string {
       topK: 5,
       chunkUsers: 3,
       scoring: 'full',
+      decoder: 'beam',
+      temperature: 1,
+      sampleSeed: 0,
     });
     return JSON.stringify(hyps.map((h) => h.map((x) => [x.item, x.logProb.toFixed(5)])));
   } finally {

@@ -289,6 +289,9 @@ test('nextItemTask fills the thresholds from a simulated beam on the real model'
     ks: [1],
     chunkUsers: 4,
     scoring: 'full',
+    decoder: 'beam',
+    temperature: 1,
+    sampleSeed: 0,
   });
   tidy(() => {
     const out = task.loss(examples);

@@ -171,7 +171,7 @@ async function main(argv: string[]): Promise<void> {
           dataset: {
             name: ds.name,
             fingerprint: ds.fingerprint,
-            protocol: `${ds.protocol.name} ${JSON.stringify(ds.protocol.params)}; ${split}: constrained beam search B=${cfg.eval.beamWidth}, length penalty 0, scoring ${cfg.eval.scoring}`,
+            protocol: `${ds.protocol.name} ${JSON.stringify(ds.protocol.params)}; ${split}: ${cfg.eval.decoder === 'beam' ? `constrained beam search B=${cfg.eval.beamWidth}, length penalty 0` : `decoder ${cfg.eval.decoder}`}, scoring ${cfg.eval.scoring}`,
           },
           metrics: { [split]: r.mean },
           perUser: { [split]: r.perUser },
@@ -205,6 +205,9 @@ async function main(argv: string[]): Promise<void> {
         topK: k,
         chunkUsers: 1,
         scoring: run.config.eval.scoring,
+        decoder: run.config.eval.decoder,
+        temperature: run.config.eval.temperature,
+        sampleSeed: run.config.eval.sampleSeed,
       });
       console.log(
         formatConsoleTable(

@@ -4,7 +4,7 @@
  * prefix-constrained logits processor (what BIGRec / MSL / BEAR's released code runs).
  *
  * Semantics, per user (step s creates prefixes of length s+1; scores are sums of log-probs, float64):
- *  - Candidates: every running beam × every valid child token of its trie node, scored
+ *  - Candidates: every running beam × every valid child token of its constraint node, scored
  *    beam score + log p(token | prefix). At step 0 the only beam is the root (score 0).
  *  - Take the top 2B candidates (by score; ties as libtorch's topk). Walking them in rank order, a
  *    candidate whose token is EOS (it reaches a leaf, i.e. completes an item) is offered to the user's
@@ -27,7 +27,7 @@
  * Batching: ONE `model.advance` call per step for all live beams of all users. Rows are compacted:
  * done users and dead beams are dropped from the batch (users finish at different steps), so the model
  * only ever evaluates live prefixes. Candidate scores are built in tensors: gather the step's
- * log-probs at the valid child tokens ([N, C] from `trie.batchChildren`, padding -inf), add the beam
+ * log-probs at the valid child tokens ([N, C] from `constraint.batchChildren`, padding -inf), add the beam
  * scores, lay the rows out per user ([users, R·C], R = max live beams of a user this step, short users
  * padded with -inf rows by one indexSelect) and take topk(2B) per user; only the [users, 2B] top-k
  * values and indices come back to JS. Per-step JS work is O(N·C) (building the child table) plus
@@ -39,18 +39,11 @@
  * stopped), or -1 if the target is in the final pool of B finished items. Whether it is also in the
  * returned top K is read off the hypotheses.
  */
-import { noGrad, tidy } from '../engine/index.js';
-import {
-  advanceModel,
-  checkInt,
-  checkTargets,
-  checkUsers,
-  childScores,
-  groupRows,
-  startModel,
-  type StepOutput,
-} from './common.js';
-import type { BeamSearchSettings, DecodeInput, Hypothesis } from './types.js';
+import { tidy } from '../engine/index.js';
+import { checkInt, checkScoring, checkTargets, checkUsers, childScores, groupRows } from './common.js';
+import type { DecoderEntry } from './registry.js';
+import { runSteps } from './steps.js';
+import type { BeamSearchSettings, DecoderInput, Hypothesis } from './types.js';
 
 export interface BeamSearchOptions {
   /** One target item per user; enables `prunedAt`. */
@@ -75,24 +68,25 @@ export function checkBeamSettings(s: BeamSearchSettings): void {
   checkInt(WHERE, 'topK', s.topK, 1, s.beamWidth);
   if (s.lengthPenalty !== 0)
     throw new Error(`${WHERE}: 'lengthPenalty' must be 0, got ${JSON.stringify(s.lengthPenalty)}`);
+  checkScoring(WHERE, s.scoring);
 }
 
 /** Per user, the top-K items found by constrained beam search (see module comment). */
-export function beamSearch<S>(input: DecodeInput<S>, settings: BeamSearchSettings): Hypothesis[][] {
+export function beamSearch<S>(input: DecoderInput<S>, settings: BeamSearchSettings): Hypothesis[][] {
   return beamSearchDetailed(input, settings).hypotheses;
 }
 
 /** Beam search with diagnostics (pruning step of a target item per user, work counters). */
 export function beamSearchDetailed<S>(
-  input: DecodeInput<S>,
+  input: DecoderInput<S>,
   settings: BeamSearchSettings,
   options: BeamSearchOptions = {},
 ): BeamSearchResult {
-  const { model, trie, numUsers: U } = input;
+  const { model, constraint, numUsers: U } = input;
   checkBeamSettings(settings);
   checkUsers(WHERE, U);
   const targets = options.targets ?? null;
-  if (targets !== null) checkTargets(WHERE, trie, targets, U);
+  if (targets !== null) checkTargets(WHERE, constraint, targets, U);
   const B = settings.beamWidth;
 
   // Finished pools, B slots per user.
@@ -127,12 +121,7 @@ export function beamSearchDetailed<S>(
   const tStatus = new Uint8Array(U);
   const tPath: Int32Array[] = [];
   if (targets !== null) {
-    for (let u = 0; u < U; u++) {
-      const leaf = trie.itemLeaf[targets[u]];
-      const p = new Int32Array(trie.depth[leaf] + 1);
-      for (let v = leaf; v !== -1; v = trie.parent[v]) p[trie.depth[v]] = v;
-      tPath.push(p);
-    }
+    for (let u = 0; u < U; u++) tPath.push(constraint.pathOf(targets[u], u));
   }
   const prune = (u: number, step: number): void => {
     if (prunedAt !== null && tStatus[u] !== 2) {
@@ -141,118 +130,94 @@ export function beamSearchDetailed<S>(
     }
   };
 
-  let steps = 0;
-  let rowsEvaluated = 0;
-  if (U > 0) {
-    noGrad(() => {
-      let cur: StepOutput<S> = startModel(model, U);
-      let lpLive = true;
-      steps = 1;
-      rowsEvaluated = U;
-      // Live rows of the current state, grouped by user in ascending user order.
-      let liveUser = Int32Array.from({ length: U }, (_, u) => u);
-      let liveNode = new Int32Array(U); // all at the root
-      let liveScore = new Float64Array(U);
-      try {
-        for (let step = 0; ; step++) {
-          const N = liveUser.length;
-          const ch = trie.batchChildren(liveNode);
-          const C = ch.width;
-          // Active users: contiguous runs of liveUser.
-          const actUser: number[] = [];
-          const actStartA: number[] = [];
-          for (let r = 0; r < N; r++) {
-            if (r === 0 || liveUser[r] !== liveUser[r - 1]) {
-              actUser.push(liveUser[r]);
-              actStartA.push(r);
-            }
-          }
-          const A = actUser.length;
-          const actStart = Int32Array.from(actStartA);
-          const actCount = new Int32Array(A);
-          let R = 0;
-          for (let a = 0; a < A; a++) {
-            actCount[a] = (a + 1 < A ? actStart[a + 1] : N) - actStart[a];
-            if (actCount[a] > R) R = actCount[a];
-          }
-          const k = C === 0 ? 0 : Math.min(2 * B, R * C);
-          let vals: Float64Array = new Float64Array(0);
-          let idx: Int32Array = new Int32Array(0);
-          if (k > 0) {
-            const lp = cur.logProbs;
-            [vals, idx] = tidy(() => {
-              const grouped = groupRows(childScores(lp, ch, liveScore, model.scoring), actStart, actCount, R);
-              const [v, i] = grouped.topk(k, 1, true, true);
-              return [v.toFloat64(), i.toInt32()] as const;
-            });
-          }
-          cur.logProbs.dispose();
-          lpLive = false;
-
-          // Selection, per user, in rank order.
-          const nUser: number[] = [];
-          const nParent: number[] = [];
-          const nToken: number[] = [];
-          const nNode: number[] = [];
-          const nScore: number[] = [];
-          for (let a = 0; a < A; a++) {
-            const u = actUser[a];
-            const first = nUser.length;
-            const tNext = targets !== null && tStatus[u] === 0 ? tPath[u][step + 1] : -2;
-            let tKept = false;
-            let nb = 0;
-            for (let i = 0; i < k; i++) {
-              const s = vals[a * k + i];
-              if (s === -Infinity) break; // the rest are padding / impossible: dead
-              const flat = idx[a * k + i];
-              const j = Math.floor(flat / C);
-              const row = actStart[a] + j;
-              const e = row * C + (flat - j * C);
-              const child = ch.next[e];
-              const item = trie.leafItem[child];
-              if (item >= 0) {
-                if (i >= B) continue; // HF: EOS ranked ≥ B among the 2B is skipped
-                const ev = poolAdd(u, item, s);
-                if (child === tNext && ev !== -2) {
-                  tKept = true;
-                  tStatus[u] = 1;
-                }
-                if (ev >= 0 && targets !== null && ev === targets[u] && tStatus[u] === 1) prune(u, tPath[u].length - 2); // its whole code was dropped: record its last step
-              } else {
-                nUser.push(u);
-                nParent.push(row);
-                nToken.push(ch.tokens[e]);
-                nNode.push(child);
-                nScore.push(s);
-                if (child === tNext) tKept = true;
-                if (++nb === B) break;
-              }
-            }
-            if (tNext !== -2 && !tKept) prune(u, step);
-            const done = nb === 0 || (poolLen[u] === B && nScore[first] <= poolWorst(u));
-            if (done) {
-              nUser.length = nParent.length = nToken.length = nNode.length = nScore.length = first;
-              if (targets !== null && tStatus[u] === 0) prune(u, step);
-            }
-          }
-          if (nUser.length === 0) break;
-
-          const next: StepOutput<S> = advanceModel(model, cur.state, Int32Array.from(nParent), Int32Array.from(nToken));
-          model.dispose(cur.state);
-          cur = next;
-          lpLive = true;
-          steps++;
-          rowsEvaluated += nUser.length;
-          liveUser = Int32Array.from(nUser);
-          liveNode = Int32Array.from(nNode);
-          liveScore = Float64Array.from(nScore);
-        }
-      } finally {
-        if (lpLive) cur.logProbs.dispose();
-        model.dispose(cur.state);
+  // Live rows of the current step, grouped by user in ascending user order.
+  let liveUser = Int32Array.from({ length: U }, (_, u) => u);
+  let liveNode = Int32Array.from({ length: U }, (_, u) => constraint.rootOf(u));
+  let liveScore = new Float64Array(U);
+  const { steps, rowsEvaluated } = runSteps(model, U, (cur, step) => {
+    const N = liveUser.length;
+    const ch = constraint.batchChildren(liveNode);
+    const C = ch.width;
+    // Active users: contiguous runs of liveUser.
+    const actUser: number[] = [];
+    const actStartA: number[] = [];
+    for (let r = 0; r < N; r++) {
+      if (r === 0 || liveUser[r] !== liveUser[r - 1]) {
+        actUser.push(liveUser[r]);
+        actStartA.push(r);
       }
-    });
-  }
+    }
+    const A = actUser.length;
+    const actStart = Int32Array.from(actStartA);
+    const actCount = new Int32Array(A);
+    let R = 0;
+    for (let a = 0; a < A; a++) {
+      actCount[a] = (a + 1 < A ? actStart[a + 1] : N) - actStart[a];
+      if (actCount[a] > R) R = actCount[a];
+    }
+    const k = C === 0 ? 0 : Math.min(2 * B, R * C);
+    let vals: Float64Array = new Float64Array(0);
+    let idx: Int32Array = new Int32Array(0);
+    if (k > 0) {
+      const lp = cur.logProbs;
+      [vals, idx] = tidy(() => {
+        const grouped = groupRows(childScores(lp, ch, liveScore, settings.scoring), actStart, actCount, R);
+        const [v, i] = grouped.topk(k, 1, true, true);
+        return [v.toFloat64(), i.toInt32()] as const;
+      });
+    }
+
+    // Selection, per user, in rank order.
+    const nUser: number[] = [];
+    const nParent: number[] = [];
+    const nToken: number[] = [];
+    const nNode: number[] = [];
+    const nScore: number[] = [];
+    for (let a = 0; a < A; a++) {
+      const u = actUser[a];
+      const first = nUser.length;
+      const tNext = targets !== null && tStatus[u] === 0 ? tPath[u][step + 1] : -2;
+      let tKept = false;
+      let nb = 0;
+      for (let i = 0; i < k; i++) {
+        const s = vals[a * k + i];
+        if (s === -Infinity) break; // the rest are padding / impossible: dead
+        const flat = idx[a * k + i];
+        const j = Math.floor(flat / C);
+        const row = actStart[a] + j;
+        const e = row * C + (flat - j * C);
+        const child = ch.next[e];
+        const item = constraint.itemAt(child);
+        if (item >= 0) {
+          if (i >= B) continue; // HF: EOS ranked ≥ B among the 2B is skipped
+          const ev = poolAdd(u, item, s);
+          if (child === tNext && ev !== -2) {
+            tKept = true;
+            tStatus[u] = 1;
+          }
+          if (ev >= 0 && targets !== null && ev === targets[u] && tStatus[u] === 1) prune(u, tPath[u].length - 2); // its whole code was dropped: record its last step
+        } else {
+          nUser.push(u);
+          nParent.push(row);
+          nToken.push(ch.tokens[e]);
+          nNode.push(child);
+          nScore.push(s);
+          if (child === tNext) tKept = true;
+          if (++nb === B) break;
+        }
+      }
+      if (tNext !== -2 && !tKept) prune(u, step);
+      const done = nb === 0 || (poolLen[u] === B && nScore[first] <= poolWorst(u));
+      if (done) {
+        nUser.length = nParent.length = nToken.length = nNode.length = nScore.length = first;
+        if (targets !== null && tStatus[u] === 0) prune(u, step);
+      }
+    }
+    liveUser = Int32Array.from(nUser);
+    liveNode = Int32Array.from(nNode);
+    liveScore = Float64Array.from(nScore);
+    return { rows: Int32Array.from(nParent), tokens: Int32Array.from(nToken) };
+  });
 
   const hypotheses: Hypothesis[][] = [];
   for (let u = 0; u < U; u++) {
@@ -263,3 +228,11 @@ export function beamSearchDetailed<S>(
   }
   return { hypotheses, prunedAt, steps, rowsEvaluated };
 }
+
+/** The registry's entry (./registry.ts): top-K by beam search of width `beamWidth`. */
+export const beamDecoder: DecoderEntry = {
+  name: 'beam',
+  doc: 'Constrained beam search (HF semantics, length penalty 0): the top-K of a beam of width eval.beamWidth.',
+  settings: ['beamWidth', 'topK', 'scoring'],
+  run: (input, s) => beamSearch(input, { beamWidth: s.beamWidth, topK: s.topK, lengthPenalty: 0, scoring: s.scoring }),
+};

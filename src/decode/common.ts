@@ -1,39 +1,52 @@
 // Shared plumbing of the decoders: running the model's steps inside memory scopes, scoring the
-// valid children of a batch of trie nodes in tensors, and input validation.
+// valid children of a batch of constraint nodes in tensors, and input validation.
 //
 // Memory contract (see also types.ts): `start` and `advance` run inside `tidy`, so every
-// temporary the model creates is freed; the returned `{ logProbs, state }` survives because it
+// temporary the model creates is freed; the returned `{ logProbs, state, hidden? }` survives because it
 // is a plain object (the state must be reachable by tidy's survivor rule: tensors inside plain
-// objects / arrays / Maps, or tensors the model `keep`s). The decoder disposes every logProbs it
-// receives and every state it no longer needs (via `model.dispose`).
+// objects / arrays / Maps, or tensors the model `keep`s). The decoder disposes every logProbs (and
+// hidden) it receives and every state it no longer needs (via `model.dispose`).
 import { cat, full, tensor, tidy, type Tensor } from '../engine/index.js';
-import type { BatchChildren, PrefixTrie } from '../ids/trie.js';
-import type { StepModel } from './types.js';
+import type { BatchChildren, Constraint } from './constraint.js';
+import type { StepModel, StepResult, TokenScoring } from './types.js';
 
-export interface StepOutput<S> {
-  logProbs: Tensor;
-  state: S;
+export type { TokenScoring };
+/** A step's output as the decoders hold it (see StepResult). */
+export type StepOutput<S> = StepResult<S>;
+
+/** Frees a step output's tensors except its state (the decoders free states through `model.dispose`). */
+export function disposeOutputs(out: { logProbs: Tensor; hidden?: Tensor }): void {
+  out.logProbs.dispose();
+  out.hidden?.dispose();
 }
 
-function checkLogProbs(where: string, lp: Tensor, rows: number, vocab: number): void {
-  const s = lp.shape;
+function checkLogProbs(where: string, out: StepOutput<unknown>, rows: number, vocab: number): void {
+  const s = out.logProbs.shape;
   if (s.length !== 2 || s[0] !== rows || s[1] !== vocab) {
     throw new Error(
       `decode: model.${where} returned logProbs of shape [${s.join(', ')}], expected [${rows}, ${vocab}]`,
     );
   }
+  const h = out.hidden?.shape;
+  if (h !== undefined && (h.length !== 2 || h[0] !== rows)) {
+    throw new Error(`decode: model.${where} returned hidden of shape [${h.join(', ')}], expected [${rows}, d]`);
+  }
+}
+
+/** The plain object tidy keeps: logProbs, state, and hidden only when the model returned it. */
+function output<S>(r: StepResult<S>): StepOutput<S> {
+  return r.hidden === undefined
+    ? { logProbs: r.logProbs, state: r.state }
+    : { logProbs: r.logProbs, state: r.state, hidden: r.hidden };
 }
 
 /** model.start() in a memory scope, with a shape check ([numUsers, vocabSize]). */
 export function startModel<S>(model: StepModel<S>, numUsers: number): StepOutput<S> {
-  const out = tidy(() => {
-    const r = model.start();
-    return { logProbs: r.logProbs, state: r.state };
-  });
+  const out = tidy(() => output(model.start()));
   try {
-    checkLogProbs('start', out.logProbs, numUsers, model.vocabSize);
+    checkLogProbs('start', out, numUsers, model.vocabSize);
   } catch (e) {
-    out.logProbs.dispose();
+    disposeOutputs(out);
     model.dispose(out.state);
     throw e;
   }
@@ -43,14 +56,11 @@ export function startModel<S>(model: StepModel<S>, numUsers: number): StepOutput
 /** model.advance(state, rows, tokens) in a memory scope; `rows` index the rows of `state`. */
 export function advanceModel<S>(model: StepModel<S>, state: S, rows: Int32Array, tokens: Int32Array): StepOutput<S> {
   const n = rows.length;
-  const out = tidy(() => {
-    const r = model.advance(state, tensor(rows, [n], 'int64'), tensor(tokens, [n], 'int64'));
-    return { logProbs: r.logProbs, state: r.state };
-  });
+  const out = tidy(() => output(model.advance(state, tensor(rows, [n], 'int64'), tensor(tokens, [n], 'int64'))));
   try {
-    checkLogProbs('advance', out.logProbs, n, model.vocabSize);
+    checkLogProbs('advance', out, n, model.vocabSize);
   } catch (e) {
-    out.logProbs.dispose();
+    disposeOutputs(out);
     model.dispose(out.state);
     throw e;
   }
@@ -72,18 +82,10 @@ export function concatModel<S>(model: StepModel<S>, parts: ReadonlyArray<{ state
 
 /**
  * Log-probabilities of every valid child of every row, as a float64 [N, C] tensor (C = children.width):
- * `logProbs[r, token] + base[r]`, -inf at padded entries. float64 so that sums of log-probs are exactly the
- * JS sums of the model's float32 values (reproducible against brute force). Call inside `tidy`.
+ * `logProbs[r, token] + base[r]`, -inf at padded entries, under `scoring` (see TokenScoring in ./types.ts).
+ * float64 so that sums of log-probs are exactly the JS sums of the model's float32 values (reproducible
+ * against brute force). Call inside `tidy`. (The default 'full' only serves the transitional beam-sim caller.)
  */
-/**
- * Which distribution decoding ranks by: 'full' = the model's softmax over the whole vocabulary with
- * invalid tokens removed (Hugging Face's prefix-constrained decoding, what SFT is trained for);
- * 'valid' = the softmax renormalised over the trie-valid next tokens (what MSL and BEAR-on-MSL are
- * trained for: their logits of invalid tokens are never trained, so 'full' charges every token an
- * arbitrary normaliser and favours short identifiers).
- */
-export type TokenScoring = 'full' | 'valid';
-
 export function childScores(
   logProbs: Tensor,
   children: BatchChildren,
@@ -139,20 +141,19 @@ export function checkUsers(where: string, numUsers: number): void {
   checkInt(where, 'numUsers', numUsers, 0);
 }
 
-export function checkTargets(where: string, trie: PrefixTrie, targets: Int32Array, numUsers: number): void {
+export function checkScoring(where: string, scoring: TokenScoring): void {
+  if (scoring !== 'full' && scoring !== 'valid') {
+    throw new Error(`${where}: 'scoring' must be 'full' or 'valid', got ${JSON.stringify(scoring)}`);
+  }
+}
+
+export function checkTargets(where: string, c: Constraint, targets: Int32Array, numUsers: number): void {
   if (!(targets instanceof Int32Array) || targets.length !== numUsers) {
     throw new Error(`${where}: 'targets' must be an Int32Array of length numUsers = ${numUsers}`);
   }
   for (let u = 0; u < numUsers; u++) {
     const t = targets[u];
-    if (t < 0 || t >= trie.numItems)
-      throw new Error(`${where}: targets[${u}] = ${t} is not an item in [0, ${trie.numItems})`);
+    if (t < 0 || t >= c.numItems)
+      throw new Error(`${where}: targets[${u}] = ${t} is not an item in [0, ${c.numItems})`);
   }
-}
-
-/** Number of trie nodes with children: the model rows needed per user to score every item exhaustively. */
-export function internalNodeCount(trie: PrefixTrie): number {
-  let n = 0;
-  for (let v = 0; v < trie.numNodes; v++) if (trie.edgeStart[v + 1] > trie.edgeStart[v]) n++;
-  return n;
 }

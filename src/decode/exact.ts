@@ -1,5 +1,5 @@
 /**
- * Exact top-K decoding: best-first search over the trie.
+ * Exact top-K decoding: best-first search over the constraint's prefix tree (the trie).
  *
  * Per user, a max-heap holds the frontier: children of expanded prefixes, keyed by their prefix
  * log-prob (the sum of the model's log-probs along the prefix). Log-probs are ≤ 0, so a prefix's score
@@ -45,13 +45,15 @@ import {
   advanceModel,
   checkInt,
   concatModel,
+  checkScoring,
   checkUsers,
   childScores,
-  internalNodeCount,
+  disposeOutputs,
   startModel,
   type StepOutput,
 } from './common.js';
-import type { DecodeInput, Hypothesis } from './types.js';
+import type { DecoderEntry } from './registry.js';
+import type { DecoderInput, Hypothesis, TokenScoring } from './types.js';
 
 export interface ExactSettings {
   /** Items to return per user (fewer if the trie has fewer items). ≥ 1. */
@@ -71,6 +73,8 @@ export interface ExactSettings {
    * comment). Default 4 × maxRowsPerRound. ≥ 1.
    */
   maxStateRows?: number;
+  /** Distribution ranked by (exactness needs log-probs ≤ 0: true of both). */
+  scoring: TokenScoring;
 }
 
 export interface ExactResult {
@@ -105,6 +109,7 @@ export function checkExactSettings(s: ExactSettings): void {
   checkInt(WHERE, 'maxRowsPerRound', s.maxRowsPerRound, 1);
   checkInt(WHERE, 'maxPopsPerUser', s.maxPopsPerUser, 1);
   if (s.maxStateRows !== undefined) checkInt(WHERE, 'maxStateRows', s.maxStateRows, 1);
+  checkScoring(WHERE, s.scoring);
 }
 
 function checkThresholds(t: Float64Array | undefined, users: number): void {
@@ -183,8 +188,8 @@ interface Segment<S> {
 }
 
 /** Exact top-K items per user by best-first search (see module comment). */
-export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): ExactResult {
-  const { model, trie, numUsers: U } = input;
+export function exactTopK<S>(input: DecoderInput<S>, settings: ExactSettings): ExactResult {
+  const { model, constraint, numUsers: U } = input;
   checkExactSettings(settings);
   checkUsers(WHERE, U);
   checkThresholds(settings.thresholds, U);
@@ -296,13 +301,12 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
   };
 
   /**
-   * Recomputes the states of evicted prefixes `nodes` (all of one depth D) from the users' root rows along their tokens,
-   * and returns the last step's output: D − 1 extra advances, then the expansion itself.
+   * Recomputes the states of evicted prefixes spelled `paths` (all of one length D) from the users' root rows along
+   * their tokens, and returns the last step's output: D − 1 extra advances, then the expansion itself.
    */
-  const recompute = (users: Int32Array, nodes: Int32Array): StepOutput<S> => {
-    const n = nodes.length;
-    const D = trie.depth[nodes[0]];
-    const paths = Array.from(nodes, (v) => trie.spell(v));
+  const recompute = (users: Int32Array, paths: Int32Array[]): StepOutput<S> => {
+    const n = paths.length;
+    const D = paths[0].length;
     const iota = Int32Array.from({ length: n }, (_, i) => i);
     let state = segments[ROOT]!.state;
     let rows: Int32Array = users;
@@ -316,7 +320,7 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
       modelCalls++;
       if (t > 0) model.dispose(state);
       if (t === D - 1) return out;
-      out.logProbs.dispose();
+      disposeOutputs(out);
       recomputedRows += n;
       state = out.state;
       rows = iota;
@@ -327,14 +331,14 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
   const expand = (out: StepOutput<S>, users: Int32Array, nodes: Int32Array, base: Float64Array, pin = false): void => {
     const n = nodes.length;
     const g = addSegment(out.state, n, 0);
-    const ch = trie.batchChildren(nodes);
+    const ch = constraint.batchChildren(nodes);
     const C = ch.width;
     const lp = out.logProbs;
     let sc: Float64Array;
     try {
-      sc = C === 0 ? new Float64Array(0) : tidy(() => childScores(lp, ch, base, model.scoring).toFloat64());
+      sc = C === 0 ? new Float64Array(0) : tidy(() => childScores(lp, ch, base, settings.scoring).toFloat64());
     } finally {
-      out.logProbs.dispose();
+      disposeOutputs(out);
     }
     let refs = 0;
     for (let r = 0; r < n; r++) {
@@ -352,7 +356,7 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
             `${WHERE}: the model returned a positive log-prob (${s - base[r]}); best-first search needs log-probs ≤ 0`,
           );
         }
-        if (trie.leafItem[child] >= 0) {
+        if (constraint.itemAt(child) >= 0) {
           h.push(s, child, LEAF, -1);
         } else {
           h.push(s, child, g, r);
@@ -375,7 +379,7 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
         expand(
           first,
           Int32Array.from({ length: U }, (_, u) => u),
-          new Int32Array(U),
+          Int32Array.from({ length: U }, (_, u) => constraint.rootOf(u)),
           new Float64Array(U),
           true, // the root state (segment ROOT, row u = user u) stays: evicted prefixes are recomputed from it
         );
@@ -387,7 +391,7 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
             if (!active[u]) continue;
             const h = heaps[u];
             while (h.size > 0 && found[u].length < K && h.seg[0] === LEAF) {
-              found[u].push({ item: trie.leafItem[h.node[0]], logProb: h.score[0] });
+              found[u].push({ item: constraint.itemAt(h.node[0]), logProb: h.score[0] });
               h.pop();
             }
             if (found[u].length === K || h.size === 0) {
@@ -427,8 +431,9 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
           rr = (rr + 1) % U;
           // 3. Expand: one advance per prefix length (with model.concat) or per parent segment; prefixes whose parent
           //    state was evicted are recomputed, grouped by length (negative keys).
-          const stored = useConcat ? (i: number): number => trie.depth[pNode[i]] : (i: number): number => pSeg[i];
-          const key = (i: number): number => (pSeg[i] === EVICTED ? -1 - trie.depth[pNode[i]] : stored(i));
+          const pPath = pNode.map((v) => constraint.spell(v)); // each popped prefix's tokens (its length = depth)
+          const stored = useConcat ? (i: number): number => pPath[i].length : (i: number): number => pSeg[i];
+          const key = (i: number): number => (pSeg[i] === EVICTED ? -1 - pPath[i].length : stored(i));
           const order = Array.from({ length: pUser.length }, (_, i) => i).sort(
             (a, b) => key(a) - key(b) || pSeg[a] - pSeg[b],
           );
@@ -441,10 +446,18 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
             const users = Int32Array.from(idx, (i) => pUser[i]);
             const base = Float64Array.from(idx, (i) => pScore[i]);
             if (pSeg[idx[0]] === EVICTED) {
-              expand(recompute(users, nodes), users, nodes, base);
+              expand(
+                recompute(
+                  users,
+                  idx.map((i) => pPath[i]),
+                ),
+                users,
+                nodes,
+                base,
+              );
               continue;
             }
-            const tokens = Int32Array.from(nodes, (v) => trie.inToken[v]);
+            const tokens = Int32Array.from(idx, (i) => pPath[i][pPath[i].length - 1]);
             // runs of the same parent segment (idx is sorted by segment within the group)
             const parts: { seg: number; rows: Int32Array }[] = [];
             for (let a = 0; a < idx.length;) {
@@ -504,8 +517,8 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
   return {
     hypotheses: found,
     expansions,
-    internalNodes: internalNodeCount(trie),
-    numNodes: trie.numNodes,
+    internalNodes: constraint.internalNodes,
+    numNodes: constraint.numNodes,
     rounds,
     modelCalls,
     peakStateRows,
@@ -514,3 +527,16 @@ export function exactTopK<S>(input: DecodeInput<S>, settings: ExactSettings): Ex
     recomputedRows,
   };
 }
+
+/**
+ * The registry's entry (./registry.ts): the exact top-K. Rows per round = eval.chunkUsers × eval.beamWidth, the same
+ * work budget per model call as beam search; batching never changes which items are found (only ties' order).
+ */
+export const exactDecoder: DecoderEntry = {
+  name: 'exact',
+  doc: 'Exact top-K by best-first search (no pruning; slow on flat models): the K most likely items per user.',
+  settings: ['topK', 'scoring', 'rowsPerRound'],
+  run: (input, s) =>
+    exactTopK(input, { topK: s.topK, maxRowsPerRound: s.rowsPerRound, maxPopsPerUser: 1, scoring: s.scoring })
+      .hypotheses,
+};

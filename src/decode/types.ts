@@ -1,28 +1,48 @@
 // What decoders need from a model: next-token log-probabilities for a batch of prefixes,
 // advanced one token at a time. Decoders are pure functions over this interface and a
-// PrefixTrie, so they can be tested against brute force with a fake model.
+// Constraint (./constraint.ts), so they can be tested against brute force with a fake model.
 import type { Tensor } from '../engine/index.js';
 import type { PrefixTrie } from '../ids/trie.js';
+import type { Constraint } from './constraint.js';
+
+/**
+ * Which distribution decoding ranks by: 'full' = the model's softmax over the whole vocabulary with
+ * invalid tokens removed (Hugging Face's prefix-constrained decoding, what SFT is trained for);
+ * 'valid' = the softmax renormalised over the constraint's valid next tokens (what MSL and BEAR-on-MSL
+ * are trained for: their logits of invalid tokens are never trained, so 'full' charges every token an
+ * arbitrary normaliser and favours short identifiers). A decoding setting, not a property of the model.
+ */
+export type TokenScoring = 'full' | 'valid';
+
+/** One step's output: log p(next token | prefix) per row, the new state, and (when asked) hidden states. */
+export interface StepResult<S> {
+  logProbs: Tensor;
+  state: S;
+  /**
+   * [N, d] float32: the model's final hidden state of each row (the one its logProbs are read from), only when the
+   * step model was created asking for it (e.g. `model.stepModel(histories, { hidden: true })`), for a value head.
+   * Absent otherwise: nothing extra is computed or kept. The decoder owns it like logProbs (disposes it).
+   */
+  hidden?: Tensor;
+}
 
 /**
  * Opaque per-row decoding state (e.g. a KV cache); `S` is owned by the model.
  *
  * Memory: the decoders call `start` and `advance` inside `tidy`, so temporaries are freed; the returned state must
  * survive that, i.e. its tensors must sit in plain objects / arrays / Maps (tidy's survivor rule) or be kept by the
- * model. The decoders dispose every returned logProbs and free every state through `dispose`.
+ * model. The decoders dispose every returned logProbs and hidden, and free every state through `dispose`.
  */
 export interface StepModel<S> {
   readonly vocabSize: number;
-  /** Distribution the decoders rank by (see TokenScoring in ./common.ts); 'full' when absent. */
-  readonly scoring?: 'full' | 'valid';
   /** Encodes the users' contexts; returns log p(first token | context) as [U, V] float32 and the state. */
-  start(): { logProbs: Tensor; state: S };
+  start(): StepResult<S>;
   /**
    * Continues decoding: new row i extends previous row `rows[i]` with token `tokens[i]`.
    * Returns log p(next token | prefix) for every new row as [N, V], and the new state.
    * `rows` and `tokens` are int64 [N]. The previous state must stay valid (the decoder frees it).
    */
-  advance(state: S, rows: Tensor, tokens: Tensor): { logProbs: Tensor; state: S };
+  advance(state: S, rows: Tensor, tokens: Tensor): StepResult<S>;
   /** Frees a state's tensors. */
   dispose(state: S): void;
   /**
@@ -37,7 +57,7 @@ export interface StepModel<S> {
 /** One decoded item for one user. */
 export interface Hypothesis {
   item: number;
-  /** Sum of log-probabilities of the item's tokens (length penalty 0). */
+  /** Sum of log-probabilities of the item's tokens under the decoder's scoring (length penalty 0). */
   logProb: number;
 }
 
@@ -48,10 +68,25 @@ export interface BeamSearchSettings {
   topK: number;
   /** Always 0 in genrec (scores are plain sums of log-probabilities); kept explicit. */
   lengthPenalty: 0;
+  /** Distribution ranked by. */
+  scoring: TokenScoring;
 }
 
-export interface DecodeInput<S> {
+/** What every decoder decodes: the users' step model and the constraint on their tokens. */
+export interface DecoderInput<S> {
   model: StepModel<S>;
+  constraint: Constraint;
+  numUsers: number;
+}
+
+/**
+ * @deprecated Transitional: the trie-shaped input that src/train/objectives/beam-sim.ts (owned by another branch)
+ * still imports under this name, with the scoring it reads off the model (genrec's step model never sets it any more,
+ * so beam-sim ranks by 'full' as before). Decoders take DecoderInput. Remove once beam-sim takes DecoderInput and a
+ * scoring setting.
+ */
+export interface DecodeInput<S> {
+  model: StepModel<S> & { readonly scoring?: TokenScoring };
   trie: PrefixTrie;
   numUsers: number;
 }

@@ -21,14 +21,14 @@ import { beamSearchDetailed } from '../decode/beam.js';
 import { exactTopK } from '../decode/exact.js';
 import {
   advanceModel,
+  checkScoring,
   childScores,
-  internalNodeCount,
   startModel,
   validLogNormaliser,
   type StepOutput,
   type TokenScoring,
 } from '../decode/common.js';
-import type { DecodeInput, StepModel } from '../decode/types.js';
+import type { StepModel } from '../decode/types.js';
 import type { PrefixTrie } from '../ids/trie.js';
 import type { GenRecModel } from '../model/genrec.js';
 import type { Example } from '../data/types.js';
@@ -67,7 +67,11 @@ export function violationSteps(r: SiblingRanks, beamWidth: number): Int32Array {
  * Sibling ranks from a StepModel: walks each target's path with one `advance` per step (rows of users whose code
  * continues, token = the target token). Works with any model implementing the decoders' interface.
  */
-export function siblingRanksFromStepModel<S>(input: DecodeInput<S>, targets: Int32Array): SiblingRanks {
+export function siblingRanksFromStepModel<S>(
+  input: { model: StepModel<S>; trie: PrefixTrie; numUsers: number },
+  targets: Int32Array,
+  scoring: TokenScoring = 'full',
+): SiblingRanks {
   const { model, trie, numUsers: U } = input;
   if (targets.length !== U) throw new Error(`siblingRanks: ${targets.length} targets for ${U} users`);
   const paths = trie.targetPaths(targets);
@@ -85,7 +89,7 @@ export function siblingRanksFromStepModel<S>(input: DecodeInput<S>, targets: Int
         const ch = trie.batchChildren(nodes);
         const C = ch.width;
         const lp = cur.logProbs;
-        const sc = tidy(() => childScores(lp, ch, null, model.scoring).toFloat64());
+        const sc = tidy(() => childScores(lp, ch, null, scoring).toFloat64());
         cur.logProbs.dispose();
         lpLive = false;
         const rows: number[] = [];
@@ -228,6 +232,8 @@ export interface PruningSettings {
    * rank among all items is the same), at a small fraction of the cost. 'full': the whole exact top-K list per user.
    */
   exactMode?: 'target' | 'full';
+  /** Distribution beam search, exact search and the sibling ranks rank by (default 'full'; see TokenScoring). */
+  scoring?: TokenScoring;
   /**
    * 'target' mode with a source that can score items (`scoreItems`): the `poolSize` items most often found by earlier
    * exact searches are scored (teacher forcing) for every user of a chunk whose beam list alone does not settle it,
@@ -350,6 +356,8 @@ export function pruningDiagnostics<S>(
   const B = settings.beamWidth;
   const maxK = Math.max(...settings.ks);
   const mode = settings.exactMode ?? 'target';
+  const scoring = settings.scoring ?? 'full';
+  checkScoring('pruning', scoring);
   if (mode !== 'target' && mode !== 'full') throw new Error(`pruning: 'exactMode' is invalid: ${JSON.stringify(mode)}`);
   let searched = mode === 'full' ? U : 0;
   let floorMisses = 0;
@@ -379,8 +387,8 @@ export function pruningDiagnostics<S>(
     const beam = tidy(() =>
       noGrad(() =>
         beamSearchDetailed(
-          { model: source.stepModel(from, to), trie, numUsers: n },
-          { beamWidth: B, topK: maxK, lengthPenalty: 0 },
+          { model: source.stepModel(from, to), constraint: trie, numUsers: n },
+          { beamWidth: B, topK: maxK, lengthPenalty: 0, scoring },
           { targets: tg },
         ),
       ),
@@ -388,7 +396,7 @@ export function pruningDiagnostics<S>(
     lap('beam');
     const ranks = source.siblingRanks
       ? source.siblingRanks(from, to, tg)
-      : siblingRanksFromStepModel({ model: source.stepModel(from, to), trie, numUsers: n }, tg);
+      : siblingRanksFromStepModel({ model: source.stepModel(from, to), trie, numUsers: n }, tg, scoring);
     lap('ranks');
     let thresholds: Float64Array | undefined;
     if (mode === 'target') {
@@ -431,9 +439,10 @@ export function pruningDiagnostics<S>(
     const exact = tidy(() =>
       noGrad(() =>
         exactTopK(
-          { model: source.stepModel(from, to), trie, numUsers: n },
+          { model: source.stepModel(from, to), constraint: trie, numUsers: n },
           {
             topK: maxK,
+            scoring,
             maxRowsPerRound: settings.exactMaxRowsPerRound ?? 4096,
             maxPopsPerUser: settings.exactMaxPopsPerUser ?? 32,
             thresholds,
@@ -523,7 +532,7 @@ export function pruningDiagnostics<S>(
       exact: exactEval.mean,
       violationRate: U > 0 ? nViol / U : NaN,
       meanExpansions: U > 0 ? sumExp / U : NaN,
-      internalNodes: internalNodeCount(trie),
+      internalNodes: trie.internalNodes,
       numNodes: trie.numNodes,
       exactMode: mode,
       searchedUsers: searched,
@@ -542,7 +551,7 @@ export function pruningDiagnostics<S>(
 export function modelPruningDiagnostics(
   model: GenRecModel,
   examples: readonly Example[],
-  settings: PruningSettings & { ranks?: 'teacher-forced' | 'step-model'; scoring?: TokenScoring },
+  settings: PruningSettings & { ranks?: 'teacher-forced' | 'step-model' },
   onProgress?: OnProgress,
 ): PruningResult {
   const scoring = settings.scoring ?? 'full';
@@ -557,7 +566,7 @@ export function modelPruningDiagnostics(
       {
         trie: model.ids.trie,
         numUsers: examples.length,
-        stepModel: (from, to) => model.stepModel(histories.slice(from, to), scoring),
+        stepModel: (from, to) => model.stepModel(histories.slice(from, to)),
         siblingRanks:
           settings.ranks === 'step-model'
             ? undefined

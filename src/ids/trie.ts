@@ -41,6 +41,7 @@ export interface TargetPaths {
   lengths: Int32Array;
 }
 
+/** Implements the decoders' Constraint (src/decode/constraint.ts) structurally: every user starts at the root. */
 export class PrefixTrie {
   readonly root = 0;
   readonly eos: number;
@@ -148,6 +149,33 @@ export class PrefixTrie {
       prevItem = item;
     }
     return new PrefixTrie(eos, m, Int32Array.from(parent), Int32Array.from(inToken), Int32Array.from(leafItem));
+  }
+
+  /** The root, for every user (Constraint: one trie shared by all users). */
+  rootOf(_user: number): number {
+    return 0;
+  }
+
+  /** Nodes along item `item`'s code: the root, then the node after each token (its leaf last). */
+  pathOf(item: number, _user = 0): Int32Array {
+    if (!Number.isInteger(item) || item < 0 || item >= this.numItems) {
+      throw new Error(`trie: item ${item} outside [0, ${this.numItems})`);
+    }
+    const leaf = this.itemLeaf[item];
+    const p = new Int32Array(this.depth[leaf] + 1);
+    for (let v = leaf; v !== -1; v = this.parent[v]) p[this.depth[v]] = v;
+    return p;
+  }
+
+  private internalCount = -1;
+  /** Nodes with children: the model rows per user to score every item exhaustively. */
+  get internalNodes(): number {
+    if (this.internalCount < 0) {
+      let n = 0;
+      for (let v = 0; v < this.numNodes; v++) if (this.edgeStart[v + 1] > this.edgeStart[v]) n++;
+      this.internalCount = n;
+    }
+    return this.internalCount;
   }
 
   private checkNode(node: number): void {

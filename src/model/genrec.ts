@@ -12,8 +12,8 @@
 // item never seen in training still has a meaningful representation through its title.
 import { Embedding, Module, cat, embedding, keep, tensor, type Tensor } from '../engine/index.js';
 import { historyTokenBatch, type ItemIdentifier } from '../ids/types.js';
-import { Transformer, selectCache, type KVCache } from './transformer.js';
-import type { StepModel } from '../decode/types.js';
+import { Transformer, selectCache, type ForwardResult, type KVCache } from './transformer.js';
+import type { StepModel, StepResult } from '../decode/types.js';
 import type { ModelConfig } from './config.js';
 
 export interface EncodedHistory {
@@ -122,13 +122,19 @@ export class GenRecModel extends Module {
     return this.transformer.forward(x, { keyPadding, logitsFrom: H }).logits;
   }
 
-  /** A decoding session over a batch of histories (implements the decoders' StepModel). */
-  stepModel(
-    histories: ReadonlyArray<ReadonlyArray<number>>,
-    scoring: 'full' | 'valid' = 'full',
-  ): StepModel<GenRecState> {
-    return new GenRecStepModel(this, histories, scoring);
+  /**
+   * A decoding session over a batch of histories (implements the decoders' StepModel). With `hidden`, every step also
+   * returns each row's final hidden state [N, dModel] (what the logits are read from), e.g. for a value head. How
+   * decoding ranks tokens ('full' / 'valid') is the decoder's setting, not the model's.
+   */
+  stepModel(histories: ReadonlyArray<ReadonlyArray<number>>, opts: StepModelOptions = {}): StepModel<GenRecState> {
+    return new GenRecStepModel(this, histories, opts.hidden === true);
   }
+}
+
+export interface StepModelOptions {
+  /** Also return each row's final hidden state (StepResult.hidden). Default false: nothing extra is kept. */
+  hidden?: boolean;
 }
 
 export interface GenRecState {
@@ -141,11 +147,23 @@ class GenRecStepModel implements StepModel<GenRecState> {
   constructor(
     private readonly m: GenRecModel,
     private readonly histories: ReadonlyArray<ReadonlyArray<number>>,
-    readonly scoring: 'full' | 'valid',
+    private readonly withHidden: boolean,
   ) {
     this.vocabSize = m.ids.vocabSize;
   }
-  start(): { logProbs: Tensor; state: GenRecState } {
+  /**
+   * The step's result from the forward at `pos` (the new position in `r`): the hidden state the forward computes
+   * anyway, as a contiguous copy so that it does not keep the whole [N, T, d] buffer alive; absent unless asked.
+   */
+  private result(r: ForwardResult, pos: number, keyPadding: Tensor): StepResult<GenRecState> {
+    const out: StepResult<GenRecState> = {
+      logProbs: r.logits.select(1, 0).logSoftmax(-1),
+      state: { cache: r.cache!, keyPadding },
+    };
+    if (this.withHidden) out.hidden = r.hidden.select(1, pos).contiguous();
+    return out;
+  }
+  start(): StepResult<GenRecState> {
     const m = this.m;
     const hist = m.encodeHistories(this.histories);
     const U = this.histories.length;
@@ -153,14 +171,14 @@ class GenRecStepModel implements StepModel<GenRecState> {
     const x = cat([m.embedHistory(hist.items), m.transformer.embedTokens(bos)], 1);
     const keyPadding = cat([hist.padding, tensor(new Uint8Array(U), [U, 1], 'bool')], 1);
     const r = m.transformer.forward(x, { keyPadding, useCache: true, logitsFrom: m.cfg.maxHistory });
-    return { logProbs: r.logits.select(1, 0).logSoftmax(-1), state: { cache: r.cache!, keyPadding } };
+    return this.result(r, m.cfg.maxHistory, keyPadding);
   }
-  advance(state: GenRecState, rows: Tensor, tokens: Tensor): { logProbs: Tensor; state: GenRecState } {
+  advance(state: GenRecState, rows: Tensor, tokens: Tensor): StepResult<GenRecState> {
     const N = rows.shape[0];
     const cache = selectCache(state.cache, rows);
     const keyPadding = cat([state.keyPadding.indexSelect(0, rows), tensor(new Uint8Array(N), [N, 1], 'bool')], 1);
     const r = this.m.transformer.forward(tokens.view([N, 1]), { cache, keyPadding });
-    return { logProbs: r.logits.select(1, 0).logSoftmax(-1), state: { cache: r.cache!, keyPadding } };
+    return this.result(r, 0, keyPadding);
   }
   /** Rows of several states with the same cache length gathered into one (exact top-K search uses it). */
   concat(parts: ReadonlyArray<{ state: GenRecState; rows: Tensor }>): GenRecState {

@@ -1,6 +1,6 @@
 // The run configuration: every section of a train / eval job in one typed, documented,
 // layered config (defaults < preset < config file < command-line flags).
-import { bool, defineConfig, int, intList, oneOf, str, type ConfigOf } from '../util/config.js';
+import { bool, defineConfig, int, intList, num, oneOf, str, type ConfigOf } from '../util/config.js';
 import { MODEL_PRESETS, ModelConfigDef } from '../model/config.js';
 import { TrainerConfig } from '../train/trainer.js';
 import { SftConfig } from '../train/objectives/sft.js';
@@ -9,6 +9,7 @@ import { BearConfig } from '../train/objectives/bear.js';
 import { SidConfig } from '../sid/build.js';
 import { EmbeddingConfig } from '../sid/embeddings.js';
 import { BeamSimConfig } from '../train/objectives/beam-sim.js';
+import { decoderNames } from '../decode/registry.js';
 
 export const IdsConfigDef = defineConfig('ids', {
   vocabSize: int({ default: 2048, min: 300, doc: 'Byte-level BPE vocabulary size (specials + 256 bytes + merges).' }),
@@ -23,6 +24,11 @@ export const IdsConfigDef = defineConfig('ids', {
 });
 
 export const EvalConfigDef = defineConfig('eval', {
+  decoder: oneOf(decoderNames(), {
+    default: 'beam',
+    doc: "Decoder of evaluation and recommend (decode/registry.ts): 'beam' = constrained beam search of width beamWidth (top-K); 'greedy' = one item per user, the most likely valid token each step; 'sample' = max(ks) draws per user at temperature (seed sampleSeed), the distinct items drawn; 'exact' = the exact top-K by best-first search (no pruning; slow on flat models).",
+    paper: 'BIGRec/BEAR/MSL evaluate with constrained beam search',
+  }),
   beamWidth: int({ default: 10, min: 1, doc: 'Constrained beam search width B.', paper: 'BEAR §4.1: B = 10' }),
   ks: intList({ default: [5, 10], minLength: 1, min: 1, doc: 'Cut-offs K for HR@K and NDCG@K (max K ≤ beamWidth).' }),
   chunkUsers: int({ default: 64, min: 1, doc: 'Users decoded together (rows per step = users × beamWidth).' }),
@@ -31,6 +37,16 @@ export const EvalConfigDef = defineConfig('eval', {
     default: 'full',
     doc: "Distribution decoding ranks by: 'full' softmax with invalid tokens removed (HF prefix-constrained decoding), or renormalised over the trie-valid tokens ('valid', the distribution MSL trains).",
     paper: 'BIGRec/BEAR decode with HF constrained beam search; MSL trains the valid-token softmax',
+  }),
+  temperature: num({
+    default: 1,
+    min: 0,
+    doc: "decoder 'sample': softmax temperature over the valid tokens (0 = argmax, i.e. greedy).",
+  }),
+  sampleSeed: int({
+    default: 0,
+    min: 0,
+    doc: "decoder 'sample': seed of libtorch's generator; each chunk of users is seeded with sampleSeed + its first user's index.",
   }),
 });
 

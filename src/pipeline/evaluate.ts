@@ -1,19 +1,26 @@
-// Evaluation of a generative recommender on next-item examples: top-K by constrained beam
-// search, HR/NDCG@K, share of invalid outputs, users per second.
+// Evaluation of a generative recommender on next-item examples: top-K by the configured decoder
+// (constrained beam search by default), HR/NDCG@K, share of invalid outputs, users per second.
 import { performance } from 'node:perf_hooks';
 import type { Example } from '../data/types.js';
+import { getDecoder } from '../decode/registry.js';
+import type { TokenScoring } from '../decode/types.js';
 import { evaluateRankings, type EvalResult } from '../eval/metrics.js';
 import type { GenRecModel } from '../model/genrec.js';
 import type { OnProgress } from '../util/progress.js';
 import { recommend } from './recommend.js';
 
 export interface EvalSettings {
+  /** A registered decoder's name (eval.decoder; see decode/registry.ts). */
+  decoder: string;
   beamWidth: number;
   /** Cut-offs for HR/NDCG (the largest is the number of items decoded per user). */
   ks: number[];
   chunkUsers: number;
   /** Distribution ranked by ('full' | 'valid', see decode/common.ts). */
-  scoring: 'full' | 'valid';
+  scoring: TokenScoring;
+  /** Sampling temperature and seed (decoder 'sample'). */
+  temperature: number;
+  sampleSeed: number;
   /** Evaluate at most this many examples (the first ones; 0 = all). */
   maxUsers?: number;
 }
@@ -52,12 +59,21 @@ export function evaluateModel(
 ): ModelEvalResult {
   const ex = s.maxUsers ? examples.slice(0, s.maxUsers) : examples;
   const topK = Math.max(...s.ks);
-  if (topK > s.beamWidth) throw new Error(`evaluate: top-${topK} needs beamWidth >= ${topK}, got ${s.beamWidth}`);
+  if (getDecoder(s.decoder).settings.includes('beamWidth') && topK > s.beamWidth)
+    throw new Error(`evaluate: top-${topK} needs beamWidth >= ${topK}, got ${s.beamWidth}`);
   const t0 = performance.now();
   const hyps = recommend(
     model,
     ex.map((e) => e.history),
-    { beamWidth: s.beamWidth, topK, chunkUsers: s.chunkUsers, scoring: s.scoring },
+    {
+      decoder: s.decoder,
+      beamWidth: s.beamWidth,
+      topK,
+      chunkUsers: s.chunkUsers,
+      scoring: s.scoring,
+      temperature: s.temperature,
+      sampleSeed: s.sampleSeed,
+    },
     onProgress,
   );
   const seconds = (performance.now() - t0) / 1000;

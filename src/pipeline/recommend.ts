@@ -1,26 +1,47 @@
-// Recommends items for users by constrained decoding, in chunks of users (one batched
-// forward per decoding step per chunk).
+// Recommends items for users with the decoder named by the settings (the registry in decode/registry.ts),
+// in chunks of users (one batched forward per decoding step per chunk).
 import { noGrad, tidy } from '../engine/index.js';
-import { beamSearch } from '../decode/beam.js';
-import type { Hypothesis } from '../decode/types.js';
-import type { GenRecModel } from '../model/genrec.js';
+import { getDecoder } from '../decode/registry.js';
+import type { Constraint } from '../decode/constraint.js';
+import type { Hypothesis, StepModel, TokenScoring } from '../decode/types.js';
 import type { OnProgress } from '../util/progress.js';
 
+/** Every decoding setting, explicit (the run config's eval section; nothing comes from the model). */
 export interface RecommendSettings {
-  beamWidth: number;
+  /** A registered decoder's name (eval.decoder): 'beam', 'greedy', 'sample', 'exact', … */
+  decoder: string;
+  /** Items per user (at most; greedy returns one, sampling the distinct items drawn). */
   topK: number;
-  /** Users decoded together (rows per step = users × beamWidth). */
+  /** Beam width (beam); with chunkUsers, also the rows per model call of exact search. */
+  beamWidth: number;
+  /** Users decoded together (rows per step = users × beamWidth for beam search). */
   chunkUsers: number;
-  /** Distribution ranked by: 'full' softmax or renormalised over 'valid' tokens (see decode/common.ts). */
-  scoring: 'full' | 'valid';
+  /** Distribution ranked by: 'full' softmax or renormalised over 'valid' tokens (see decode/types.ts). */
+  scoring: TokenScoring;
+  /** Sampling temperature (sample). */
+  temperature: number;
+  /** Sampling seed (sample): chunk c is seeded with sampleSeed + its first user's index. */
+  sampleSeed: number;
+}
+
+/** What recommend needs of a model: GenRecModel is one (tests decode a fake step model through it). */
+export interface DecodableModel {
+  readonly training: boolean;
+  eval(): void;
+  train(on: boolean): void;
+  /** A decoding session over a batch of histories. */
+  stepModel(histories: ReadonlyArray<ReadonlyArray<number>>): StepModel<unknown>;
+  /** The items' identifiers: the constraint decoding follows. */
+  readonly ids: { readonly trie: Constraint };
 }
 
 export function recommend(
-  model: GenRecModel,
+  model: DecodableModel,
   histories: ReadonlyArray<ReadonlyArray<number>>,
   s: RecommendSettings,
   onProgress?: OnProgress,
 ): Hypothesis[][] {
+  const decoder = getDecoder(s.decoder);
   const wasTraining = model.training;
   model.eval();
   const out: Hypothesis[][] = [];
@@ -29,9 +50,17 @@ export function recommend(
       const chunk = histories.slice(i, i + s.chunkUsers);
       const res = tidy(() =>
         noGrad(() =>
-          beamSearch(
-            { model: model.stepModel(chunk, s.scoring), trie: model.ids.trie, numUsers: chunk.length },
-            { beamWidth: s.beamWidth, topK: s.topK, lengthPenalty: 0 },
+          decoder.run(
+            { model: model.stepModel(chunk), constraint: model.ids.trie, numUsers: chunk.length },
+            {
+              topK: s.topK,
+              scoring: s.scoring,
+              beamWidth: s.beamWidth,
+              temperature: s.temperature,
+              seed: s.sampleSeed,
+              rowsPerRound: s.chunkUsers * s.beamWidth,
+              firstUser: i,
+            },
           ),
         ),
       );

@@ -53,10 +53,13 @@ export function defaultRunDir(cfg: RunConfig): string {
 
 export function evalSettings(cfg: RunConfig): EvalSettings {
   return {
+    decoder: cfg.eval.decoder,
     beamWidth: cfg.eval.beamWidth,
     ks: cfg.eval.ks,
     chunkUsers: cfg.eval.chunkUsers,
     scoring: cfg.eval.scoring,
+    temperature: cfg.eval.temperature,
+    sampleSeed: cfg.eval.sampleSeed,
   };
 }
 
