@@ -35,8 +35,13 @@ import { pairedBootstrap } from '../src/eval/stats.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
-import { benchRunDir, cachedDiagnostics, isRunTag, trainOrReuse, type StoredRun } from './runs.js';
-import { pooledCell, seedColumns, seedRun, summarize, summaryCells, type SeedRun, type Summary } from './seeds.js';
+import { setSpec, userSubset } from '../src/experiment/data.js';
+import { cachedDiagnostics } from '../src/experiment/figures.js';
+import { benchRunDir, isRunTag } from '../src/experiment/naming.js';
+import { seedProtocolRuns } from '../src/experiment/seeds.js';
+import { trainOrReuse, type StoredRun } from '../src/experiment/store.js';
+import { seedRun, summarize, type SeedRun, type Summary } from '../src/experiment/summary.js';
+import { pooledCell, seedColumns, summaryCells } from './seeds.js';
 
 const OWN = new Set([
   'sets',
@@ -74,33 +79,6 @@ function posInt(args: Map<string, string>, key: string, def: number): number {
   return v;
 }
 
-/** The first `n` users (sorted by id) with all their rows in every split. */
-export function userSubset(ds: NextItemDataset, n: number): NextItemDataset {
-  const users = [...new Set([...ds.train, ...ds.valid, ...ds.test].map((e) => e.user))].sort().slice(0, n);
-  const keep = new Set(users);
-  const f = (xs: NextItemDataset['train']) => xs.filter((e) => keep.has(e.user));
-  return {
-    ...ds,
-    name: `${ds.name}-${users.length}u`,
-    train: f(ds.train),
-    valid: f(ds.valid),
-    test: f(ds.test),
-    fingerprint: `${ds.fingerprint}-${users.length}u`,
-  };
-}
-
-/** Data-set spec of a set name: embedded, or windows:<dir>, with the paper's train_10000 sample for book and toy. */
-export function setSpec(set: string, dataDir: string, paperSample: boolean): string {
-  if (set.startsWith('embedded:')) return set;
-  const dir = join(dataDir, set);
-  if (!paperSample || set === 'amazon-office') return `windows:${dir}`;
-  // the paper's fixed sample where it is published (book); toy's train.csv was rebuilt without one: an equal-size
-  // random sample of it (seed 0)
-  return existsSync(join(dir, 'train_10000.csv'))
-    ? `windows:${dir}?train=train_10000.csv`
-    : `windows:${dir}?trainSample=10000&sampleSeed=0`;
-}
-
 /** Diagnostics of a finished run on test, ranking by its eval.scoring (cached next to it). */
 function diagnose(run: StoredRun, ds: NextItemDataset, pruneUsers: number): PruningSummary {
   return cachedDiagnostics(run.dir, run.config, ds.test, pruneUsers, run.config.eval.scoring, log);
@@ -136,8 +114,8 @@ function runConfig(
 }
 
 /**
- * Trains (or reuses) the method's runs over the seeds: seed 0 selects the epoch count, later seeds reuse it (with
- * select false every seed trains the configured epoch count independently).
+ * Trains (or reuses) the method's runs over the seeds by the seed protocol (src/experiment/seeds.ts): seed 0 selects
+ * the epoch count, later seeds reuse it (with select false every seed trains the configured epoch count independently).
  */
 async function methodRuns(
   ds: NextItemDataset,
@@ -150,29 +128,14 @@ async function methodRuns(
   reuse: boolean,
   tag: string,
 ): Promise<StoredRun[]> {
-  const out: StoredRun[] = [];
-  let seed0: StoredRun | null = null;
-  for (const seed of seeds) {
-    const selecting = runConfig(spec, set, method, seed, flags, threads, tag);
-    let r: StoredRun;
-    if (seed === 0) r = seed0 = await trainOrReuse(selecting, ds, { reuse, log });
-    else if (!selecting.select) {
-      // no selection: every seed trains exactly trainer.epochs, so it needs nothing from seed 0
-      r = await trainOrReuse(selecting, ds, { reuse, log });
-    } else {
-      seed0 ??= await trainOrReuse(runConfig(spec, set, method, 0, flags, threads, tag), ds, { reuse, log });
-      const fixed = runConfig(spec, set, method, seed, flags, threads, tag, {
-        select: false,
-        trainer: { epochs: seed0.bestEpoch },
-      });
-      r = await trainOrReuse(fixed, ds, { reuse, accept: [selecting], log });
-    }
-    log(
-      `[bench bear] ${set} ${method} seed ${seed}: ndcg@10 ${r.mean['ndcg@10'].toFixed(4)} (epochs ${r.bestEpoch}, ${r.secondsPerEpoch.toFixed(0)} s/epoch)`,
-    );
-    out.push(r);
-  }
-  return out;
+  return seedProtocolRuns(seeds, {
+    config: (seed, extra) => runConfig(spec, set, method, seed, flags, threads, tag, extra),
+    run: (cfg, accept) => trainOrReuse(cfg, ds, { reuse, accept, log }),
+    onRun: (seed, r) =>
+      log(
+        `[bench bear] ${set} ${method} seed ${seed}: ndcg@10 ${r.mean['ndcg@10'].toFixed(4)} (epochs ${r.bestEpoch}, ${r.secondsPerEpoch.toFixed(0)} s/epoch)`,
+      ),
+  });
 }
 
 function rowsOf(summary: Record<string, Summary>): Row[] {

@@ -9,7 +9,7 @@ import { wilsonInterval } from '../src/eval/stats.js';
 import { barFigureSvg, type Bar, type BarPanel } from '../src/report/plot.js';
 import { writeFileAtomicSync } from '../src/util/atomic.js';
 import { rejectUnknownFlags } from './args.js';
-import type { Summary } from './seeds.js';
+import type { Summary } from '../src/experiment/summary.js';
 
 /** What the figure reads from a `bench scoring` result. */
 export interface ScoringFigureInput {

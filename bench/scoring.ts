@@ -29,8 +29,11 @@ import { writeFileAtomicSync, writeJsonAtomicSync } from '../src/util/atomic.js'
 import { codeVersion } from '../src/util/version.js';
 import { rejectUnknownFlags } from './args.js';
 import { scoringFigureSvg } from './figure.js';
-import { benchRunDir, cachedEvaluation, cachedTestFigures, isRunTag, readRun, type CachedEval } from './runs.js';
-import { pooledCell, seedColumns, seedRun, summarize, summaryCells, type SeedRun, type Summary } from './seeds.js';
+import { cachedEvaluation, cachedTestFigures, type CachedEval } from '../src/experiment/figures.js';
+import { benchRunDir, isRunTag } from '../src/experiment/naming.js';
+import { readRun } from '../src/experiment/store.js';
+import { seedRun, summarize, type SeedRun, type Summary } from '../src/experiment/summary.js';
+import { pooledCell, seedColumns, summaryCells } from './seeds.js';
 
 const SCORINGS: TokenScoring[] = ['full', 'valid'];
 const OWN = new Set([

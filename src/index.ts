@@ -29,4 +29,5 @@ export * as sid from './sid/index.js';
 export * as pruning from './eval/pruning.js';
 export { nextItemTask, expandPrefixes } from './pipeline/task.js';
 export { formatConsoleTable, formatMarkdownTable } from './report/table.js';
-export { writeResults, readResults } from './report/results.js';
+export { writeResults, readResults, readTrainResults, parseTrainResults, type TrainResults } from './report/results.js';
+export * as experiment from './experiment/index.js';

@@ -37,6 +37,7 @@ import {
   type Tensor,
 } from '../engine/index.js';
 import { Block, type TransformerConfig } from '../model/transformer.js';
+import { selectThenRefit } from '../train/select.js';
 import type { Example } from '../data/types.js';
 import { evaluateRankings, higherIsBetter, parseMetric } from '../eval/metrics.js';
 import { bool, defineConfig, int, num, str, type ConfigOf } from '../util/config.js';
@@ -392,13 +393,17 @@ export class Sasrec {
     checkExamples('valid', valid, this.numItems);
     const say = opts.writer ?? ((line: string) => void process.stderr.write(line));
     const t0 = performance.now();
-    const sel = this.trainLoop(train, valid, this.cfg.maxEpochs, 'select', say, opts);
-    let refitLog: SasrecEpochLog[] = [];
-    if (this.cfg.refit && valid.length > 0) {
-      this.net.dispose();
-      this.net = this.freshNet();
-      refitLog = this.trainLoop([...train, ...valid], [], sel.bestEpoch, 'refit', say, opts).log;
-    }
+    const { selected: sel, refitted } = selectThenRefit({
+      trainWithValidation: () => this.trainLoop(train, valid, this.cfg.maxEpochs, 'select', say, opts),
+      refit: this.cfg.refit && valid.length > 0,
+      seed: this.cfg.seed,
+      discard: () => this.net.dispose(),
+      retrain: (epochs) => {
+        this.net = new SasrecNet(this.numItems, this.cfg);
+        return this.trainLoop([...train, ...valid], [], epochs, 'refit', say, opts).log;
+      },
+    });
+    const refitLog: SasrecEpochLog[] = refitted ?? [];
     this.net.eval();
     return {
       bestEpoch: sel.bestEpoch,

@@ -10,6 +10,7 @@ import { loadSidIndex } from '../sid/cache.js';
 import { GenRecModel } from '../model/genrec.js';
 import { createObjective } from '../train/objectives/registry.js';
 import { train, type TrainResult } from '../train/trainer.js';
+import { selectThenRefit } from '../train/select.js';
 import { evaluateBaseline, Popularity } from '../baselines/index.js';
 import { writeResults } from '../report/results.js';
 import { logWriter, progressCallback } from '../util/progress.js';
@@ -186,19 +187,25 @@ export async function runExperiment(cfg: RunConfig, opts: RunOptions = {}): Prom
   } else {
     const validSet = cfg.eval.validUsers > 0 ? ds.valid.slice(-cfg.eval.validUsers) : ds.valid;
     const task = nextItemTask(model, objective, validSet, evalSettings(cfg));
-    trainRes = train(task, trainEx, trainer, {
-      checkpointDir: join(pending, 'checkpoints'),
-      resume: resuming,
-      log,
-    });
-    log(`train: best epoch ${trainRes.bestEpoch} (validation NDCG@10 ${trainRes.bestScore.toFixed(4)})`);
-    if (cfg.refit && ds.valid.length > 0) {
-      // retrain from scratch on train + valid for the chosen number of epochs (no early stopping)
-      model.dispose();
-      manualSeed(cfg.seed);
-      model = new GenRecModel(cfg.model, ids);
-      fitAll(trainRes.bestEpoch, 'refit');
-    }
+    // with refit: retrain from scratch (same seed) on train + valid for the chosen number of epochs (no early stopping)
+    trainRes = selectThenRefit({
+      trainWithValidation: () => {
+        const res = train(task, trainEx, trainer, {
+          checkpointDir: join(pending, 'checkpoints'),
+          resume: resuming,
+          log,
+        });
+        log(`train: best epoch ${res.bestEpoch} (validation NDCG@10 ${res.bestScore.toFixed(4)})`);
+        return res;
+      },
+      refit: cfg.refit && ds.valid.length > 0,
+      seed: cfg.seed,
+      discard: () => model.dispose(),
+      retrain: (epochs) => {
+        model = new GenRecModel(cfg.model, ids);
+        fitAll(epochs, 'refit');
+      },
+    }).selected;
   }
   const dataset = { name: ds.name, fingerprint: ds.fingerprint };
   const meta: RunMeta = { config: cfg, ids: ids.toJSON(), dataset, runId, codeVersion: codeVersion().string };

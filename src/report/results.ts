@@ -2,6 +2,7 @@
  * Results files: one JSON document per run/evaluation, written atomically, recording what was run (kind, config),
  * on what (dataset name, fingerprint, protocol), with which code (version) and when, plus the metrics.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { codeVersion } from '../util/version.js';
@@ -108,4 +109,87 @@ export async function readResults(path: string): Promise<ResultsRecord> {
   validate(r, path);
   requireString(r, 'timestamp', path);
   return r as ResultsRecord;
+}
+
+/** One epoch of a train results file's `training.history` (what the readers use of it). */
+export interface TrainHistoryEntry {
+  seconds: number;
+  examplesPerSec: number;
+  [extra: string]: unknown;
+}
+
+/** The results file of a training run (`genrec train`, written by runExperiment): the fields readers rely on. */
+export interface TrainResults extends ResultsRecord {
+  kind: 'train';
+  metrics: { test: Record<string, number>; [extra: string]: unknown };
+  perUser: { test: Record<string, number[]> };
+  speed: { testUsersPerSec: number; [extra: string]: unknown };
+  training: {
+    bestEpoch: number;
+    /** Absent in files written before it was recorded. */
+    secondsPerEpoch?: number;
+    examplesPerEpoch?: number;
+    history: TrainHistoryEntry[];
+    [extra: string]: unknown;
+  };
+}
+
+/** Throws `<file>: '<field>' must be …` unless `v` is a plain object. */
+function objectAt(v: unknown, field: string, file: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error(`${file}: '${field}' must be an object, got ${JSON.stringify(v) ?? 'nothing'}`);
+  return v as Record<string, unknown>;
+}
+
+function numberAt(v: unknown, field: string, file: string, optional = false): void {
+  if (optional && v === undefined) return;
+  if (typeof v !== 'number')
+    throw new Error(`${file}: '${field}' must be a number, got ${JSON.stringify(v) ?? 'nothing'}`);
+}
+
+/**
+ * Parses and checks a train results file (`<run>/results.json`) given as `text`: the common fields of every results
+ * file, then `kind` 'train', `metrics.test`, `perUser.test`, `speed.testUsersPerSec` and `training` (bestEpoch,
+ * history). Errors name the file and the field.
+ */
+export function parseTrainResults(text: string, file: string): TrainResults {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: invalid JSON: ${(e as Error).message}`);
+  }
+  const r = objectAt(obj, '(file)', file);
+  if (r.schemaVersion !== 1) throw new Error(`${file}: unsupported schemaVersion ${JSON.stringify(r.schemaVersion)}`);
+  validate(r, file);
+  if (r.kind !== 'train') throw new Error(`${file}: 'kind' must be 'train', got ${JSON.stringify(r.kind)}`);
+  const test = objectAt(objectAt(r.metrics, 'metrics', file).test, 'metrics.test', file);
+  for (const [k, v] of Object.entries(test)) numberAt(v, `metrics.test.${k}`, file);
+  const perUser = objectAt(objectAt(r.perUser, 'perUser', file).test, 'perUser.test', file);
+  for (const [k, v] of Object.entries(perUser))
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'number'))
+      throw new Error(`${file}: 'perUser.test.${k}' must be an array of numbers`);
+  numberAt(objectAt(r.speed, 'speed', file).testUsersPerSec, 'speed.testUsersPerSec', file);
+  const training = objectAt(r.training, 'training', file);
+  numberAt(training.bestEpoch, 'training.bestEpoch', file);
+  numberAt(training.secondsPerEpoch, 'training.secondsPerEpoch', file, true);
+  numberAt(training.examplesPerEpoch, 'training.examplesPerEpoch', file, true);
+  if (!Array.isArray(training.history)) throw new Error(`${file}: 'training.history' must be an array`);
+  training.history.forEach((h: unknown, i) => {
+    const e = objectAt(h, `training.history[${i}]`, file);
+    numberAt(e.seconds, `training.history[${i}].seconds`, file);
+    numberAt(e.examplesPerSec, `training.history[${i}].examplesPerSec`, file);
+  });
+  return r as unknown as TrainResults;
+}
+
+/** Reads and checks a train results file (see {@link parseTrainResults}); errors name the file and the field. */
+export function readTrainResults(file: string): TrainResults {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`${file}: cannot read (${(e as Error).message})`);
+  }
+  return parseTrainResults(text, file);
 }

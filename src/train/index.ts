@@ -31,3 +31,4 @@ export {
   type TrainOptions,
   type TrainResult,
 } from './trainer.js';
+export { selectThenRefit, type SelectThenRefitSpec, type SelectThenRefitResult } from './select.js';

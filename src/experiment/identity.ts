@@ -1,0 +1,22 @@
+// Run identity: what decides a run's outcome, so that a finished run can stand in for a configuration.
+import type { RunConfig } from '../pipeline/config.js';
+
+const OBJECTIVE_SECTIONS = ['sft', 'msl', 'bear', 'beam-sim'] as const;
+
+/**
+ * What decides a run's outcome: the config without `threads` (speed only), without the sections of the objectives
+ * it does not use, and without the semantic-ID sections when it uses title identifiers. Two configs with the same
+ * key train the same model.
+ */
+export function configKey(cfg: RunConfig): string {
+  const c: Record<string, unknown> = { ...cfg };
+  delete c.threads;
+  delete c.cacheDir;
+  for (const s of OBJECTIVE_SECTIONS) if (s !== cfg.objective) delete c[s];
+  if (cfg.objective === 'bear' || cfg.objective === 'beam-sim') delete c.msl; // their base settings live in their own section
+  if (cfg.identifier === 'title') {
+    delete c.sid;
+    delete c.embeddings;
+  } else delete c.ids;
+  return JSON.stringify(c);
+}
