@@ -164,6 +164,19 @@ test('figure cache: file names and keys as before; a stale key recomputes', () =
     assert.equal(diagnosticsSlot(dir, cfg, 5, 'valid').file, join(dir, 'pruning-test-5-valid.json'));
     const key = JSON.parse(evaluationSlot(dir, cfg, 5, 'test', 'f0', 'valid').key) as Record<string, unknown>;
     assert.deepEqual(Object.keys(key), ['settings', 'split', 'fingerprint', 'n', 'model']);
+    // a beam key holds exactly the settings it held before the decoder was a setting (existing caches stay valid)
+    assert.deepEqual(key.settings, {
+      beamWidth: cfg.eval.beamWidth,
+      ks: cfg.eval.ks,
+      chunkUsers: cfg.eval.chunkUsers,
+      scoring: 'valid',
+    });
+    const sampled = cfgOf({ eval: { decoder: 'sample', temperature: 0.8 } });
+    const skey = JSON.parse(evaluationSlot(dir, sampled, 5, 'test', 'f0', 'full').key) as {
+      settings: Record<string, unknown>;
+    };
+    assert.equal(skey.settings.decoder, 'sample');
+    assert.equal(skey.settings.temperature, 0.8);
     assert.equal('scoring' in JSON.parse(diagnosticsSlot(dir, cfg, 5, 'full').key), false, "'full' keeps old keys");
     const slot = { file: join(dir, 'c.json'), key: 'k1' };
     let n = 0;

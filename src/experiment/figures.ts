@@ -40,7 +40,9 @@ export function evaluationSlot(
   fingerprint: string,
   scoring: TokenScoring,
 ): CacheSlot {
-  const settings = { ...evalSettings(config), scoring };
+  const { decoder, temperature, sampleSeed, ...beam } = { ...evalSettings(config), scoring };
+  // beam search reads neither temperature nor seed: its key stays as written before decoders were a setting
+  const settings = decoder === 'beam' ? beam : { decoder, ...beam, temperature, sampleSeed };
   const key = JSON.stringify({ settings, split, fingerprint, n, model: modelStamp(dir) });
   return { file: join(dir, `eval-${split}-${n}-${scoring}.json`), key };
 }
