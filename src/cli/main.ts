@@ -9,11 +9,12 @@
 //   genrec prepare [--dataset spec] [--ids.vocabSize N]     data + identifier statistics
 //   genrec index [--dataset spec] [--embeddings.* ...] [--sid.* ...] [--out file.json]   build + save semantic IDs
 //   genrec config                       every configuration key with its default and documentation
-import { RunConfigDef, resolveRunConfig, type RunConfig } from '../pipeline/config.js';
-import { runExperiment, loadRun, evalSettings, checkRunData, type LoadedRun } from '../pipeline/run.js';
+import { evalSettings, RunConfigDef, resolveRunConfig, type RunConfig } from '../pipeline/config.js';
+import { runExperiment, loadRun, checkRunData, type LoadedRun } from '../pipeline/run.js';
 import { parseCommandArgs, type CommandSpec, type ParsedArgs } from './args.js';
 import { loadDatasetFromSpec } from '../pipeline/dataset.js';
-import { evalMetricNames, evaluateModel } from '../pipeline/evaluate.js';
+import { evalMetricNames } from '../pipeline/evaluate.js';
+import { getTask } from '../pipeline/tasks/registry.js';
 import { recommend } from '../pipeline/recommend.js';
 import { applyThreads } from '../pipeline/threads.js';
 import { datasetStats } from '../data/index.js';
@@ -152,7 +153,12 @@ async function main(argv: string[]): Promise<void> {
       threadsFor(args, cfg, run.config);
       const ds = loadDatasetFromSpec(cfg.dataset);
       checkRunData(run, ds, opt['allow-data-change'] === true);
-      const r = evaluateModel(run.model, ds[split], evalSettings(cfg), progressCallback(split, ds[split].length));
+      const r = getTask(cfg.task).evaluate(
+        run.model,
+        ds[split],
+        evalSettings(cfg),
+        progressCallback(split, ds[split].length),
+      );
       const keys = evalMetricNames(cfg.eval.ks);
       console.log(
         formatConsoleTable(

@@ -6,9 +6,9 @@ import type { Example } from '../data/index.js';
 import type { TokenScoring } from '../decode/common.js';
 import type { EvalResult } from '../eval/metrics.js';
 import { modelPruningDiagnostics, type PruningResult, type PruningSummary } from '../eval/pruning.js';
-import type { RunConfig } from '../pipeline/config.js';
 import { evaluateModel, scoreRankings } from '../pipeline/evaluate.js';
-import { evalSettings, loadRun } from '../pipeline/run.js';
+import { evalSettings, type RunConfig } from '../pipeline/config.js';
+import { loadRun } from '../pipeline/run.js';
 import { logWriter, progressCallback } from '../util/progress.js';
 import { cached, modelStamp, readCached, writeCached, type CacheSlot } from './cache.js';
 

@@ -9,6 +9,8 @@ import { BearConfig } from '../train/objectives/bear.js';
 import { SidConfig } from '../sid/build.js';
 import { EmbeddingConfig } from '../sid/embeddings.js';
 import { BeamSimConfig } from '../train/objectives/beam-sim.js';
+import { TASKS, TASK_NAMES } from './tasks/registry.js';
+import type { EvalSettings } from './evaluate.js';
 import { decoderNames } from '../decode/registry.js';
 
 export const IdsConfigDef = defineConfig('ids', {
@@ -55,6 +57,10 @@ export const RunConfigDef = defineConfig('run', {
     default: 'embedded:office-mini',
     nonEmpty: true,
     doc: "Data: 'embedded:office-mini', 'windows:<dir>' (BEAR CSVs; '?train=train_10000.csv&test=…&valid=…' picks other files of the directory, '&trainSample=N&sampleSeed=S' a random train sample), or 'interactions:<file>' (a user,item,timestamp log, .csv or .jsonl; options '?titles=items.jsonl' (.jsonl items or a .json id→title map, relative to the log's directory), '&protocol=bear-windows|leave-one-out' (default bear-windows: chronological 8:1:1), '&kcore=5' (0 or 1 = off), '&window=11', and for bear-windows '&train=0.8&valid=0.1').",
+  }),
+  task: oneOf(TASK_NAMES as [string, ...string[]], {
+    default: 'next-item',
+    doc: `What the model learns to produce and how it is judged: ${TASK_NAMES.map((n) => `'${n}' (${TASKS[n].doc})`).join('; ')}`,
   }),
   preset: oneOf(['tiny', 'small'], {
     default: 'small',
@@ -149,4 +155,17 @@ export function resolveRunConfig(layers: { value: unknown; source: string }[]): 
     throw new Error(`model.nHeads: ${cfg.model.nHeads} does not divide model.dModel ${cfg.model.dModel}`);
   }
   return cfg;
+}
+
+/** The evaluation settings of a run configuration (every decoding setting explicit). */
+export function evalSettings(cfg: RunConfig): EvalSettings {
+  return {
+    decoder: cfg.eval.decoder,
+    beamWidth: cfg.eval.beamWidth,
+    ks: cfg.eval.ks,
+    chunkUsers: cfg.eval.chunkUsers,
+    scoring: cfg.eval.scoring,
+    temperature: cfg.eval.temperature,
+    sampleSeed: cfg.eval.sampleSeed,
+  };
 }

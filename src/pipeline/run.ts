@@ -11,17 +11,16 @@ import { GenRecModel } from '../model/genrec.js';
 import { createObjective } from '../train/objectives/registry.js';
 import { train, type TrainResult } from '../train/trainer.js';
 import { selectThenRefit } from '../train/select.js';
-import { evaluateBaseline, Popularity } from '../baselines/index.js';
 import { writeResults } from '../report/results.js';
 import { logWriter, progressCallback } from '../util/progress.js';
 import { writeJsonAtomicSync } from '../util/atomic.js';
 import { codeVersion } from '../util/version.js';
 import { Rng } from '../util/rng.js';
 import { formatConsoleTable, type Row } from '../report/table.js';
-import { RunConfigDef, type RunConfig } from './config.js';
+import { evalSettings, RunConfigDef, type RunConfig } from './config.js';
 import { loadDatasetFromSpec } from './dataset.js';
-import { evaluateModel, type EvalSettings, type ModelEvalResult } from './evaluate.js';
-import { expandPrefixes, nextItemTask } from './task.js';
+import type { ModelEvalResult } from './evaluate.js';
+import { getTask } from './tasks/registry.js';
 import { applyThreads } from './threads.js';
 import { buildSemanticIds } from './sid-index.js';
 import {
@@ -50,22 +49,6 @@ const stderrLog: Log = (l) => void process.stderr.write(l + '\n');
 export function defaultRunDir(cfg: RunConfig): string {
   const ds = cfg.dataset.replace(/^.*[:/]/, '').replace(/[^A-Za-z0-9_.-]/g, '_') || 'data';
   return join('runs', `${ds}-${cfg.objective}-${cfg.preset}-s${cfg.seed}`);
-}
-
-export function evalSettings(cfg: RunConfig): EvalSettings {
-  return {
-    decoder: cfg.eval.decoder,
-    beamWidth: cfg.eval.beamWidth,
-    ks: cfg.eval.ks,
-    chunkUsers: cfg.eval.chunkUsers,
-    scoring: cfg.eval.scoring,
-    temperature: cfg.eval.temperature,
-    sampleSeed: cfg.eval.sampleSeed,
-  };
-}
-
-function metricNames(cfg: RunConfig): string[] {
-  return cfg.eval.ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]);
 }
 
 /**
@@ -125,6 +108,7 @@ export async function runExperiment(cfg: RunConfig, opts: RunOptions = {}): Prom
   );
   for (const l of ds.log) log(`data: ${l}`);
   checkSplits(cfg, ds);
+  const task = getTask(cfg.task);
   const ids = buildIdentifier(cfg, ds, log);
   const objective = createObjective(cfg.objective, cfg[cfg.objective], 'run config');
 
@@ -152,9 +136,9 @@ export async function runExperiment(cfg: RunConfig, opts: RunOptions = {}): Prom
     writeJsonAtomicSync(join(pending, 'state.json'), { runId, fingerprint: ds.fingerprint });
   }
 
-  const trainEx = cfg.trainOnPrefixes ? expandPrefixes(ds.train) : ds.train;
+  const trainEx = task.trainingExamples(ds.train, cfg);
   log(
-    `train: objective ${cfg.objective}, ${trainEx.length} examples${cfg.trainOnPrefixes ? ' (every prefix of each window)' : ''}, ${threads} threads`,
+    `train: task ${task.name}, objective ${cfg.objective}, ${trainEx.length} examples${task.describeTraining(cfg)}, ${threads} threads`,
   );
 
   let model = new GenRecModel(cfg.model, ids);
@@ -163,8 +147,8 @@ export async function runExperiment(cfg: RunConfig, opts: RunOptions = {}): Prom
   const trainer = { ...cfg.trainer, seed: runTrainerSeed(cfg.seed, cfg.trainer.seed) };
   /** Trains `model` on train + valid for `epochs` epochs, no validation (the refit, or a run without selection). */
   const fitAll = (epochs: number, what: string): { res: TrainResult; examples: number } => {
-    const ex = cfg.trainOnPrefixes ? expandPrefixes(all) : all;
-    const { validate: _unused, ...allTask } = nextItemTask(model, objective, [], evalSettings(cfg));
+    const ex = task.trainingExamples(all, cfg);
+    const { validate: _unused, ...allTask } = task.trainTask(model, objective, [], evalSettings(cfg));
     log(`${what}: ${ex.length} examples (train + valid) for ${epochs} epochs`);
     const res = train(
       allTask,
@@ -186,11 +170,11 @@ export async function runExperiment(cfg: RunConfig, opts: RunOptions = {}): Prom
     examplesPerEpoch = fit.examples;
   } else {
     const validSet = cfg.eval.validUsers > 0 ? ds.valid.slice(-cfg.eval.validUsers) : ds.valid;
-    const task = nextItemTask(model, objective, validSet, evalSettings(cfg));
+    const withValidation = task.trainTask(model, objective, validSet, evalSettings(cfg));
     // with refit: retrain from scratch (same seed) on train + valid for the chosen number of epochs (no early stopping)
     trainRes = selectThenRefit({
       trainWithValidation: () => {
-        const res = train(task, trainEx, trainer, {
+        const res = train(withValidation, trainEx, trainer, {
           checkpointDir: join(pending, 'checkpoints'),
           resume: resuming,
           log,
@@ -212,7 +196,7 @@ export async function runExperiment(cfg: RunConfig, opts: RunOptions = {}): Prom
   saveCheckpoint(join(pending, 'model.safetensors'), { model, meta: meta as unknown as CheckpointMeta });
 
   log(`test: decoding ${ds.test.length} users (beam ${cfg.eval.beamWidth})`);
-  const test = evaluateModel(
+  const test = task.evaluate(
     model,
     ds.test,
     evalSettings(cfg),
@@ -221,23 +205,19 @@ export async function runExperiment(cfg: RunConfig, opts: RunOptions = {}): Prom
       writer: logWriter(log),
     }),
   );
-  let popularity: Record<string, number> | undefined;
-  if (cfg.popularity.enabled) {
-    const pop = Popularity.fit(ds.items.length, cfg.refit ? [...ds.train, ...ds.valid] : ds.train);
-    const recs = pop.recommendAll(ds.test, Math.max(...cfg.eval.ks));
-    popularity = evaluateBaseline(recs, ds.test, metricNames(cfg), ds.items.length).mean;
-  }
-  const rows: Row[] = [];
-  if (popularity) rows.push({ method: 'most-popular', ...popularity });
+  const references = task.references(ds, cfg);
+  const popularity: Record<string, number> | undefined = references['most-popular'];
+  const metricNames = task.metricNames(cfg);
+  const rows: Row[] = Object.entries(references).map(([method, m]) => ({ method, ...m }));
   rows.push({
     method: `genrec ${cfg.objective}`,
-    ...pick(test.mean, metricNames(cfg)),
+    ...pick(test.mean, metricNames),
     invalid: test.mean[`invalid@${Math.max(...cfg.eval.ks)}`],
     'users/s': test.usersPerSec,
   });
   const table = formatConsoleTable(rows, [
     { key: 'method' },
-    ...metricNames(cfg).map((k) => ({ key: k, decimals: 4, best: 'max' as const })),
+    ...metricNames.map((k) => ({ key: k, decimals: 4, best: 'max' as const })),
     { key: 'invalid', decimals: 3 },
     { key: 'users/s', decimals: 1 },
   ]);

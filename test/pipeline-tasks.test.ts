@@ -1,0 +1,40 @@
+// Tasks as plug-ins: the run config's `task` key takes its values from the registry, and the next-item task builds,
+// trains on and scores examples as the pipeline did before tasks were a setting.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolveRunConfig, RunConfigDef } from '../src/pipeline/config.js';
+import { expandPrefixes } from '../src/pipeline/task.js';
+import { getTask, TASK_NAMES } from '../src/pipeline/tasks/registry.js';
+import { nextItem } from '../src/pipeline/tasks/next-item.js';
+import type { Example } from '../src/data/types.js';
+
+test('tasks: the registry names the run config key values; unknown names fail with a suggestion', () => {
+  assert.deepEqual(TASK_NAMES, ['next-item']);
+  assert.equal(getTask('next-item'), nextItem);
+  assert.throws(
+    () => getTask('next-items'),
+    /unknown task 'next-items' \(did you mean 'next-item'\?\); known: next-item/,
+  );
+  const cfg = resolveRunConfig([]);
+  assert.equal(cfg.task, 'next-item');
+  assert.throws(() => RunConfigDef.fromFlags({ task: 'list' }, 'command line'), /task/);
+  assert.match(RunConfigDef.docs(), /\| `task` \| .*'next-item' \(History → the next item/);
+});
+
+test('tasks: next-item training examples are the windows, or every prefix of each window', () => {
+  const rows: Example[] = [
+    { user: 'u0', history: [1, 2, 3], target: 4, timestamp: 1 },
+    { user: 'u1', history: [5], target: 6, timestamp: 2 },
+  ];
+  const flat = resolveRunConfig([{ value: { trainOnPrefixes: false }, source: 'test' }]);
+  const prefixes = resolveRunConfig([{ value: { trainOnPrefixes: true }, source: 'test' }]);
+  assert.deepEqual(nextItem.trainingExamples(rows, flat), rows);
+  assert.deepEqual(nextItem.trainingExamples(rows, prefixes), expandPrefixes(rows));
+  assert.equal(nextItem.trainingExamples(rows, prefixes).length, 4);
+  assert.deepEqual(nextItem.metricNames(resolveRunConfig([{ value: { eval: { ks: [1, 5] } }, source: 'test' }])), [
+    'hr@1',
+    'ndcg@1',
+    'hr@5',
+    'ndcg@5',
+  ]);
+});
