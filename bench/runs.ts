@@ -9,11 +9,10 @@ import { modelPruningDiagnostics, type PruningResult, type PruningSummary } from
 import { RunConfigDef, type RunConfig } from '../src/pipeline/config.js';
 import { evaluateModel, scoreRankings } from '../src/pipeline/evaluate.js';
 import { evalSettings, loadRun, runExperiment } from '../src/pipeline/run.js';
+import { unusedObjectiveSections } from '../src/train/objectives/registry.js';
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { logWriter, progressCallback } from '../src/util/progress.js';
 import { codeVersion } from '../src/util/version.js';
-
-const OBJECTIVE_SECTIONS = ['sft', 'msl', 'bear', 'beam-sim'] as const;
 
 /** Whether `tag` can name runs in benchRunDir: empty (untagged) or letters, digits, '.', '_' and '-'. */
 export function isRunTag(tag: string): boolean {
@@ -37,8 +36,7 @@ export function configKey(cfg: RunConfig): string {
   const c: Record<string, unknown> = { ...cfg };
   delete c.threads;
   delete c.cacheDir;
-  for (const s of OBJECTIVE_SECTIONS) if (s !== cfg.objective) delete c[s];
-  if (cfg.objective === 'bear' || cfg.objective === 'beam-sim') delete c.msl; // their base settings live in their own section
+  for (const s of unusedObjectiveSections(cfg.objective)) delete c[s]; // e.g. bear's base settings are in `bear`
   if (cfg.identifier === 'title') {
     delete c.sid;
     delete c.embeddings;
