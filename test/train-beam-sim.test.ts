@@ -1,6 +1,6 @@
 // The beam-simulation objective (src/train/objectives/beam-sim.ts): thresholds of the simulated beam search against
 // hand-worked values and a brute-force simulation, gradient check with fixed thresholds, limits, and the task
-// plumbing (nextItemTask fills `beamThresholds` when the objective asks for it).
+// plumbing (nextItemTask fills `beamThresholds` through the objective's `prepare` hook).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { liveTensors, noGrad, setNumThreads, tensor, tidy } from '../src/engine/index.js';
@@ -9,6 +9,7 @@ import {
   BeamSimConfig,
   beamSimLoss,
   beamSimParts,
+  beamSimThresholds,
   simulateBeamThresholds,
   type BeamSimConfig as BeamSimCfg,
 } from '../src/train/objectives/beam-sim.js';
@@ -16,7 +17,8 @@ import { mslLoss } from '../src/train/objectives/msl.js';
 import { sftLoss } from '../src/train/objectives/sft.js';
 import { createObjective } from '../src/train/objectives/registry.js';
 import type { ObjectiveInput } from '../src/train/objectives/types.js';
-import { beamThresholdsFor, nextItemTask } from '../src/pipeline/task.js';
+import { targetBatch } from '../src/pipeline/batch.js';
+import { nextItemTask, prepareContext } from '../src/pipeline/task.js';
 import { FakeModel, randomTrie, rng } from './decode-fake.js';
 import { T0, T1, TRIE, TableModel, tinyGenRec } from './bear-fixture.js';
 
@@ -251,8 +253,8 @@ test('missing or mis-shaped thresholds fail loudly; the registry exposes the req
     /must be \[2, 3\]/,
   );
   const obj = createObjective('beam-sim', { beamWidth: 4 });
-  assert.deepEqual(obj.beamThresholds, { beamWidth: 4 });
-  assert.equal(createObjective('bear').beamThresholds, undefined);
+  assert.equal(typeof obj.prepare, 'function');
+  assert.equal(createObjective('bear').prepare, undefined);
   assert.throws(() => createObjective('beam-sim', { beamWidth: 0 }), /beamWidth/);
 });
 
@@ -267,14 +269,19 @@ test('nextItemTask fills the thresholds from a simulated beam on the real model'
   const B = 3;
   // thresholds equal the simulation over the step model (eval mode), and the mode is restored
   const W = model.ids.trie.maxDepth;
-  const thr = tidy(() =>
-    beamThresholdsFor(
+  const thr = tidy(() => {
+    const tb = targetBatch(
+      model.ids,
+      examples.map((e) => e.target),
+    );
+    assert.equal(tb.targets.shape[1], W); // the hook simulates as many steps as the batch's targets have tokens
+    const ctx = prepareContext(
       model,
       examples.map((e) => e.history),
-      W,
-      B,
-    ).toFloat64(),
-  );
+      { targets: tb.targets, mask: tb.mask, valid: tb.valid },
+    );
+    return beamSimThresholds(ctx, B).toFloat64();
+  });
   assert.equal(model.training, true);
   model.eval();
   const direct = simulateBeamThresholds(

@@ -78,15 +78,3 @@ export interface DecoderInput<S> {
   constraint: Constraint;
   numUsers: number;
 }
-
-/**
- * @deprecated Transitional: the trie-shaped input that src/train/objectives/beam-sim.ts (owned by another branch)
- * still imports under this name, with the scoring it reads off the model (genrec's step model never sets it any more,
- * so beam-sim ranks by 'full' as before). Decoders take DecoderInput. Remove once beam-sim takes DecoderInput and a
- * scoring setting.
- */
-export interface DecodeInput<S> {
-  model: StepModel<S> & { readonly scoring?: TokenScoring };
-  trie: PrefixTrie;
-  numUsers: number;
-}

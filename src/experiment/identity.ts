@@ -1,7 +1,6 @@
 // Run identity: what decides a run's outcome, so that a finished run can stand in for a configuration.
 import type { RunConfig } from '../pipeline/config.js';
-
-const OBJECTIVE_SECTIONS = ['sft', 'msl', 'bear', 'beam-sim'] as const;
+import { unusedObjectiveSections } from '../train/objectives/registry.js';
 
 /**
  * What decides a run's outcome: the config without `threads` (speed only), without the sections of the objectives
@@ -12,8 +11,7 @@ export function configKey(cfg: RunConfig): string {
   const c: Record<string, unknown> = { ...cfg };
   delete c.threads;
   delete c.cacheDir;
-  for (const s of OBJECTIVE_SECTIONS) if (s !== cfg.objective) delete c[s];
-  if (cfg.objective === 'bear' || cfg.objective === 'beam-sim') delete c.msl; // their base settings live in their own section
+  for (const s of unusedObjectiveSections(cfg.objective)) delete c[s]; // e.g. bear's base settings are in `bear`
   if (cfg.identifier === 'title') {
     delete c.sid;
     delete c.embeddings;

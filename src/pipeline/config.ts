@@ -1,14 +1,13 @@
 // The run configuration: every section of a train / eval job in one typed, documented,
-// layered config (defaults < preset < config file < command-line flags).
+// layered config (defaults < preset < config file < command-line flags). The objective key and the objective
+// sections are derived from the objective registry (runConfigFor), so a new objective never edits this file; the
+// task and decoder keys take their values from the task and decoder registries.
 import { bool, defineConfig, int, intList, num, oneOf, str, type ConfigOf } from '../util/config.js';
 import { MODEL_PRESETS, ModelConfigDef } from '../model/config.js';
 import { TrainerConfig } from '../train/trainer.js';
-import { SftConfig } from '../train/objectives/sft.js';
-import { MslConfig } from '../train/objectives/msl.js';
-import { BearConfig } from '../train/objectives/bear.js';
+import { OBJECTIVES, type ObjectiveRegistry } from '../train/objectives/registry.js';
 import { SidConfig } from '../sid/build.js';
 import { EmbeddingConfig } from '../sid/embeddings.js';
-import { BeamSimConfig } from '../train/objectives/beam-sim.js';
 import { TASKS, TASK_NAMES } from './tasks/registry.js';
 import type { EvalSettings } from './evaluate.js';
 import { decoderNames } from '../decode/registry.js';
@@ -52,7 +51,9 @@ export const EvalConfigDef = defineConfig('eval', {
   }),
 });
 
-export const RunConfigDef = defineConfig('run', {
+// The run config's own keys, in three runs around what the objective registry adds (runConfigFor): the
+// `objective` key after RUN_KEYS_HEAD, one section per objective between RUN_KEYS and RUN_KEYS_TAIL.
+const RUN_KEYS_HEAD = {
   dataset: str({
     default: 'embedded:office-mini',
     nonEmpty: true,
@@ -66,10 +67,9 @@ export const RunConfigDef = defineConfig('run', {
     default: 'small',
     doc: 'Size preset for model and trainer (applied before file and flags).',
   }),
-  objective: oneOf(['sft', 'msl', 'bear', 'beam-sim'], {
-    default: 'msl',
-    doc: 'Training objective (its settings: the section of the same name).',
-  }),
+};
+
+const RUN_KEYS = {
   seed: int({
     default: 0,
     doc: 'Seed of the whole run: initialisation, and shuffling and dropout through trainer.seed (seed 0 uses trainer.seed as is, others a stream forked from both).',
@@ -113,14 +113,48 @@ export const RunConfigDef = defineConfig('run', {
   model: ModelConfigDef,
   trainer: TrainerConfig,
   eval: EvalConfigDef,
-  sft: SftConfig,
-  msl: MslConfig,
-  bear: BearConfig,
-  'beam-sim': BeamSimConfig,
+};
+
+const RUN_KEYS_TAIL = {
   popularity: defineConfig('baselines', {
     enabled: bool({ default: true, doc: 'Also evaluate the most-popular baseline on the test set.' }),
   }),
-});
+};
+
+/** One config section per registered objective, keyed by its registry name, in registry order. */
+export type ObjectiveSections<O extends ObjectiveRegistry> = { -readonly [K in keyof O]: O[K]['config'] };
+
+function objectiveSections<O extends ObjectiveRegistry>(objectives: O): ObjectiveSections<O> {
+  return Object.fromEntries(Object.entries(objectives).map(([k, e]) => [k, e.config])) as ObjectiveSections<O>;
+}
+
+/** The `objective` key's description: the generic sentence, then each objective's one-line doc. */
+function objectiveDoc(objectives: ObjectiveRegistry): string {
+  const each = Object.entries(objectives).map(([k, e]) => `'${k}': ${e.doc}`);
+  return `Training objective (its settings: the section of the same name). ${each.join(' ')}`;
+}
+
+/**
+ * The run config over a list of objectives: the `objective` key takes the registry's names and each objective
+ * gets its section, between `eval` and `popularity`. RunConfigDef is this over OBJECTIVES; tests build it over a
+ * registry with an extra objective to check that adding one needs no edit here.
+ */
+export function runConfigFor<O extends ObjectiveRegistry>(objectives: O, defaultObjective: keyof O & string) {
+  const names = Object.keys(objectives) as (keyof O & string)[];
+  const taken = new Set(['objective', ...Object.keys({ ...RUN_KEYS_HEAD, ...RUN_KEYS, ...RUN_KEYS_TAIL })]);
+  const clash = names.find((n) => taken.has(n));
+  if (clash !== undefined)
+    throw new Error(`objective '${clash}': its config section would replace the run key '${clash}'`);
+  return defineConfig('run', {
+    ...RUN_KEYS_HEAD,
+    objective: oneOf(names, { default: defaultObjective, doc: objectiveDoc(objectives) }),
+    ...RUN_KEYS,
+    ...objectiveSections(objectives),
+    ...RUN_KEYS_TAIL,
+  });
+}
+
+export const RunConfigDef = runConfigFor(OBJECTIVES, 'msl');
 export type RunConfig = ConfigOf<typeof RunConfigDef>;
 
 /** Size presets: model shape plus trainer settings suited to training from scratch on CPU. */

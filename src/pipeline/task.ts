@@ -1,10 +1,10 @@
 // Wires the generative recommender, a training objective and validation decoding into the
-// generic trainer's TrainTask.
+// generic trainer's TrainTask. Objectives that need more than teacher-forced logits get them from their own
+// `prepare` hook, called here generically (the task knows no objective by name).
 import type { Example } from '../data/types.js';
-import { noGrad, tensor, type Tensor } from '../engine/index.js';
+import { noGrad } from '../engine/index.js';
 import type { GenRecModel } from '../model/genrec.js';
-import { simulateBeamThresholds } from '../train/objectives/beam-sim.js';
-import type { Objective, ObjectiveOutput } from '../train/objectives/types.js';
+import type { Objective, ObjectiveOutput, PrepareContext, TargetInput } from '../train/objectives/types.js';
 import type { TrainTask } from '../train/types.js';
 import { targetBatch } from './batch.js';
 import { evaluateModel, type EvalSettings } from './evaluate.js';
@@ -24,11 +24,12 @@ export function nextItemTask(
         model.ids,
         batch.map((e) => e.target),
       );
-      const req = objective.beamThresholds;
-      const beamThresholds =
-        req === undefined ? undefined : beamThresholdsFor(model, histories, tb.targets.shape[1], req.beamWidth);
+      const target: TargetInput = { targets: tb.targets, mask: tb.mask, valid: tb.valid };
+      // Before the forward pass, as always: the hook may decode with the model (in eval mode, restored after).
+      const extras = objective.prepare?.(prepareContext(model, histories, target));
       const logits = model.forwardTrain(hist, tb.targetIn);
-      return objective({ logits, targets: tb.targets, mask: tb.mask, valid: tb.valid, beamThresholds });
+      // Extras first: they can add inputs, never replace the teacher-forced ones.
+      return objective({ ...extras, logits, ...target });
     },
     validate() {
       const r = evaluateModel(model, valid, evalSettings);
@@ -38,29 +39,28 @@ export function nextItemTask(
 }
 
 /**
- * [B, L] float64 thresholds of a beam search of width `beamWidth` simulated on `histories` (see
- * simulateBeamThresholds), with the model in eval mode (no dropout) and no gradient; the mode is restored.
+ * What an objective's `prepare` hook sees of a batch of `model`'s training (see PrepareContext): its step interface
+ * runs with the model in eval mode (no dropout) and no gradient, and the mode is restored.
  */
-export function beamThresholdsFor(
+export function prepareContext(
   model: GenRecModel,
   histories: ReadonlyArray<ReadonlyArray<number>>,
-  width: number,
-  beamWidth: number,
-): Tensor {
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    const thr = noGrad(() =>
-      simulateBeamThresholds(
-        { model: model.stepModel(histories), trie: model.ids.trie, numUsers: histories.length },
-        beamWidth,
-        width,
-      ),
-    );
-    return tensor(thr, [histories.length, width], 'float64');
-  } finally {
-    model.train(wasTraining);
-  }
+  target: TargetInput,
+): PrepareContext {
+  return {
+    histories,
+    target,
+    trie: model.ids.trie,
+    withStepModel(fn) {
+      const wasTraining = model.training;
+      model.eval();
+      try {
+        return noGrad(() => fn(model.stepModel(histories)));
+      } finally {
+        model.train(wasTraining);
+      }
+    },
+  };
 }
 
 /**

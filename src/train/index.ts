@@ -1,6 +1,15 @@
-// Training: objectives (sft, msl, bear), learning-rate schedule, checkpoints and the generic trainer.
+// Training: objectives (sft, msl, bear, beam-sim) and their registry, learning-rate schedule, checkpoints and the
+// generic trainer.
 export type { TrainTask } from './types.js';
-export type { Objective, ObjectiveInput, ObjectiveOutput } from './objectives/types.js';
+export type {
+  Objective,
+  ObjectiveExtras,
+  ObjectiveInput,
+  ObjectiveOutput,
+  PrepareContext,
+  PrepareHook,
+  TargetInput,
+} from './objectives/types.js';
 export { checkObjectiveInput, validateObjectiveInput } from './objectives/common.js';
 export { sft, sftLoss, SftConfig } from './objectives/sft.js';
 export { msl, mslLoss, MslConfig } from './objectives/msl.js';
@@ -15,10 +24,17 @@ export {
 } from './objectives/bear.js';
 export {
   createObjective,
+  createObjectiveIn,
+  defineObjective,
+  instantiateObjective,
   isObjectiveName,
   OBJECTIVES,
   OBJECTIVE_NAMES,
+  unusedObjectiveSections,
+  type ObjectiveEntry,
+  type ObjectiveLoss,
   type ObjectiveName,
+  type ObjectiveRegistry,
 } from './objectives/registry.js';
 export { learningRateAt, resolveWarmup, type DecayKind, type ScheduleSpec } from './schedule.js';
 export {

@@ -12,7 +12,8 @@
 //   score beams with), computed WITH gradient from the teacher-forced logits.
 // - θ_{b,t} = `input.beamThresholds[b, t]`: log-prob of the B-th best prefix of length t+1 in a simulated beam
 //   search (constant, no gradient; see simulateBeamThresholds), −∞ where the step has fewer than B candidates (no
-//   prefix can be pruned there; the term is dropped).
+//   prefix can be pruned there; the term is dropped). The objective's `prepare` hook computes it per batch from the
+//   model's step interface (BEAM_SIM_OBJECTIVE below); the training task only calls the hook.
 // - The surrogate replaces the indicator by a sigmoid with temperature ξ as BEAR does for (3.2) (§3.2), but with
 //   the sign that makes each term a non-negative penalty: −log σ(margin/ξ) = softplus(−margin/ξ) → 0 when the
 //   prefix is far above the threshold and grows linearly when it is below. (The repo's `bear` follows eq. 3.4
@@ -28,12 +29,25 @@
 // (src/decode/beam.ts, Hugging Face semantics: B running beams plus a separate pool of finished items) only when
 // items of different lengths compete; it is run with the model in eval mode (no dropout) under noGrad, one batched
 // `advance` per step for all users (about B·|y| extra model rows per example, the cost the paper measures).
-import { noGrad, stack, tidy, type Tensor } from '../../engine/index.js';
+import { noGrad, stack, tensor, tidy, type Tensor } from '../../engine/index.js';
 import { advanceModel, checkInt, childScores, startModel, type StepOutput } from '../../decode/common.js';
-import type { DecodeInput } from '../../decode/types.js';
+import type { StepModel } from '../../decode/types.js';
+import type { PrefixTrie } from '../../ids/trie.js';
 import { defineConfig, int, num, oneOf, type ConfigOf } from '../../util/config.js';
 import { checkObjectiveInput, fullLogProbs, maskedLogProbs, realTokenCount } from './common.js';
-import type { Objective, ObjectiveInput, ObjectiveOutput } from './types.js';
+import { defineObjective, instantiateObjective } from './entry.js';
+import type { Objective, ObjectiveInput, ObjectiveOutput, PrepareContext } from './types.js';
+
+// The extra input this objective's `prepare` produces and its loss reads (see ObjectiveExtras in ./types.ts).
+declare module './types.js' {
+  interface ObjectiveExtras {
+    /**
+     * [B, L] log-prob of the B-th best prefix of length t+1 in a beam search simulated on the batch's histories
+     * (constant, no gradient), −Infinity where that step has fewer than B candidates.
+     */
+    beamThresholds: Tensor;
+  }
+}
 
 export const BeamSimConfig = defineConfig('beam-sim', {
   base: oneOf(['sft', 'msl'], {
@@ -72,6 +86,16 @@ export type BeamSimConfig = ConfigOf<typeof BeamSimConfig>;
 const WHERE = 'beamSimThresholds';
 
 /**
+ * What the simulation reads: the users' step model and the item trie (it walks trie nodes itself). It ranks by the
+ * full softmax, as the HF constrained beam search it simulates does.
+ */
+export interface SimulationInput<S> {
+  model: StepModel<S>;
+  trie: PrefixTrie;
+  numUsers: number;
+}
+
+/**
  * Simulates the beam search described in the module comment for every user and returns the thresholds as a
  * U × width Float64Array: out[u·width + s] = log-prob of the B-th best candidate prefix of length s+1 at step s
  * (sum of the model's log-probs along the prefix, float64), −Infinity where user u has fewer than B candidates at
@@ -79,7 +103,7 @@ const WHERE = 'beamSimThresholds';
  * last one that has running beams keep the finished candidates alone. Runs under noGrad; frees every state.
  */
 export function simulateBeamThresholds<S>(
-  input: DecodeInput<S>,
+  input: SimulationInput<S>,
   beamWidth: number,
   width: number = input.trie.maxDepth,
 ): Float64Array {
@@ -108,8 +132,7 @@ export function simulateBeamThresholds<S>(
         const ch = trie.batchChildren(liveNode);
         const C = ch.width;
         const lp = cur.logProbs;
-        const sc =
-          C === 0 ? new Float64Array(0) : tidy(() => childScores(lp, ch, liveScore, model.scoring).toFloat64());
+        const sc = C === 0 ? new Float64Array(0) : tidy(() => childScores(lp, ch, liveScore, 'full').toFloat64());
         cur.logProbs.dispose();
         lpLive = false;
         // Candidates per user: finished ones carried along, then the children of its running beams.
@@ -186,7 +209,7 @@ function checkThresholds(input: ObjectiveInput): Tensor {
   const thr = input.beamThresholds;
   if (thr === undefined) {
     throw new Error(
-      "beam-sim: input.beamThresholds is missing; the training task must fill it (the objective's `beamThresholds` property asks for it)",
+      "beam-sim: input.beamThresholds is missing; the training task fills it through the objective's `prepare` hook (beamSimThresholds)",
     );
   }
   const [b, l] = input.logits.shape;
@@ -228,9 +251,27 @@ export function beamSimLoss(input: ObjectiveInput, cfg: BeamSimConfig): Objectiv
   return { loss, logs: { base: logs[0], reg: logs[1], belowBeam: logs[2] } };
 }
 
-export function beamSim(cfg: Partial<BeamSimConfig> = {}): Objective {
-  const c = BeamSimConfig.parse(cfg);
-  return Object.assign((input: ObjectiveInput) => beamSimLoss(input, c), {
-    beamThresholds: { beamWidth: c.beamWidth },
+/**
+ * [B, L] float64 thresholds θ of a beam of width `beamWidth` simulated on the batch's histories (see
+ * simulateBeamThresholds), L = the batch's target width; computed through `ctx.withStepModel` (eval mode, no grad).
+ */
+export function beamSimThresholds(ctx: PrepareContext, beamWidth: number): Tensor {
+  const { histories, trie } = ctx;
+  const width = ctx.target.targets.shape[1];
+  return ctx.withStepModel((model) => {
+    const thr = simulateBeamThresholds({ model, trie, numUsers: histories.length }, beamWidth, width);
+    return tensor(thr, [histories.length, width], 'float64');
   });
+}
+
+export const BEAM_SIM_OBJECTIVE = defineObjective({
+  config: BeamSimConfig,
+  doc: 'Base objective + λ · prefix vs B-th simulated beam penalty (BEAR §3.1).',
+  create: (c) => (input) => beamSimLoss(input, c),
+  prepare: (c, ctx) => ({ beamThresholds: beamSimThresholds(ctx, c.beamWidth) }),
+});
+
+/** The objective with its `prepare` hook (which fills `beamThresholds`). */
+export function beamSim(cfg: Partial<BeamSimConfig> = {}): Objective {
+  return instantiateObjective(BEAM_SIM_OBJECTIVE, BeamSimConfig.parse(cfg));
 }

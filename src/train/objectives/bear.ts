@@ -25,6 +25,7 @@
 import { noGrad, stack, type Tensor } from '../../engine/index.js';
 import { bool, defineConfig, int, num, oneOf, type ConfigOf } from '../../util/config.js';
 import { checkObjectiveInput, realTokenCount, tokenLogProbs, type TokenDistribution } from './common.js';
+import { defineObjective } from './entry.js';
 import type { Objective, ObjectiveInput, ObjectiveOutput } from './types.js';
 
 export const BearConfig = defineConfig('bear', {
@@ -165,3 +166,10 @@ export function bear(cfg: Partial<BearConfig> = {}): Objective {
   const c = BearConfig.parse(cfg);
   return (input) => bearLoss(input, c);
 }
+
+/** No `prepare`: β_t^B comes from the teacher-forced logits themselves (unlike beam-sim's simulated beams). */
+export const BEAR_OBJECTIVE = defineObjective({
+  config: BearConfig,
+  doc: 'Base objective (sft|msl) + λ · beam-search-aware regulariser (BEAR).',
+  create: bear,
+});

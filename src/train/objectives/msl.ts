@@ -5,6 +5,7 @@
 // Logits of invalid tokens get no gradient and do not affect the value.
 import { defineConfig, num, type ConfigOf } from '../../util/config.js';
 import { checkObjectiveInput, maskedLogProbs, maskedTokenMean } from './common.js';
+import { defineObjective } from './entry.js';
 import type { Objective, ObjectiveInput, ObjectiveOutput } from './types.js';
 
 export const MslConfig = defineConfig('msl', {
@@ -30,3 +31,9 @@ export function msl(cfg: MslConfig = MslConfig.defaults()): Objective {
   const { temperature } = MslConfig.parse(cfg);
   return (input) => mslLoss(input, temperature);
 }
+
+export const MSL_OBJECTIVE = defineObjective({
+  config: MslConfig,
+  doc: 'Masked softmax loss: softmax over the trie-valid next tokens, temperature τ.',
+  create: msl,
+});

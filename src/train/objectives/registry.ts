@@ -1,29 +1,26 @@
-// Objective registry: name → typed config + factory. A new objective adds one line here.
-import { closest, type ConfigDef } from '../../util/config.js';
-import { bear, BearConfig } from './bear.js';
-import { beamSim, BeamSimConfig } from './beam-sim.js';
-import { msl, MslConfig } from './msl.js';
-import { sft, SftConfig } from './sft.js';
+// Objective registry: the single list of objectives, one line each. An objective declares everything about itself
+// (config section, doc, loss, optional prepare hook) in its own file as an ObjectiveEntry (./entry.ts); adding one
+// is that file plus one line below. Derived from this list: the run config's `objective` values and objective
+// sections (src/pipeline/config.ts runConfigFor), hence `genrec config`, and bench run identity (bench/runs.ts).
+import { closest } from '../../util/config.js';
+import { BEAM_SIM_OBJECTIVE } from './beam-sim.js';
+import { BEAR_OBJECTIVE } from './bear.js';
+import { instantiateObjective, type ObjectiveEntry } from './entry.js';
+import { MSL_OBJECTIVE } from './msl.js';
+import { SFT_OBJECTIVE } from './sft.js';
 import type { Objective } from './types.js';
 
-/** A registered objective: its config section and a factory from a validated config. */
-export interface ObjectiveEntry<T> {
-  readonly config: ConfigDef<T>;
-  readonly create: (cfg: T) => Objective;
-  /** One-line description for help texts. */
-  readonly doc: string;
-}
+export { defineObjective, instantiateObjective, type ObjectiveEntry, type ObjectiveLoss } from './entry.js';
 
-function entry<T>(config: ConfigDef<T>, create: (cfg: T) => Objective, doc: string): ObjectiveEntry<T> {
-  return { config, create, doc };
-}
+/** Registry name → entry. The order is the run config's section order (and `genrec config`'s). */
+export type ObjectiveRegistry = Readonly<Record<string, ObjectiveEntry<unknown>>>;
 
 export const OBJECTIVES = {
-  sft: entry(SftConfig, sft, 'Token cross-entropy over the full vocabulary (BIGRec SFT).'),
-  msl: entry(MslConfig, msl, 'Masked softmax loss: softmax over the trie-valid next tokens, temperature τ.'),
-  bear: entry(BearConfig, bear, 'Base objective (sft|msl) + λ · beam-search-aware regulariser (BEAR).'),
-  'beam-sim': entry(BeamSimConfig, beamSim, 'Base objective + λ · prefix vs B-th simulated beam penalty (BEAR §3.1).'),
-} as const;
+  sft: SFT_OBJECTIVE,
+  msl: MSL_OBJECTIVE,
+  bear: BEAR_OBJECTIVE,
+  'beam-sim': BEAM_SIM_OBJECTIVE,
+} as const satisfies ObjectiveRegistry;
 
 export type ObjectiveName = keyof typeof OBJECTIVES;
 export const OBJECTIVE_NAMES = Object.keys(OBJECTIVES) as ObjectiveName[];
@@ -33,16 +30,35 @@ export function isObjectiveName(name: string): name is ObjectiveName {
 }
 
 /**
- * Builds an objective by name from a plain config object (validated against its section; missing keys take the
- * defaults). Unknown names and bad config keys throw, naming them.
+ * Builds the objective `name` of `registry` from a plain config object (validated against its section; missing
+ * keys take the defaults). Unknown names and bad config keys throw, naming them.
  */
-export function createObjective(name: string, cfg: unknown = {}, source?: string): Objective {
-  if (!isObjectiveName(name)) {
-    const hint = closest(name, OBJECTIVE_NAMES);
+export function createObjectiveIn(
+  registry: ObjectiveRegistry,
+  name: string,
+  cfg: unknown = {},
+  source?: string,
+): Objective {
+  if (!Object.prototype.hasOwnProperty.call(registry, name)) {
+    const names = Object.keys(registry);
+    const hint = closest(name, names);
     throw new Error(
-      `unknown objective '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}; known: ${OBJECTIVE_NAMES.join(', ')}`,
+      `unknown objective '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}; known: ${names.join(', ')}`,
     );
   }
-  const e: ObjectiveEntry<unknown> = OBJECTIVES[name] as ObjectiveEntry<unknown>;
-  return e.create(e.config.parse(cfg, source));
+  const e = registry[name];
+  return instantiateObjective(e, e.config.parse(cfg, source));
+}
+
+/** {@link createObjectiveIn} over the registry above. */
+export function createObjective(name: string, cfg: unknown = {}, source?: string): Objective {
+  return createObjectiveIn(OBJECTIVES, name, cfg, source);
+}
+
+/**
+ * Sections of a run config that cannot affect a run training `objective`: those of the other objectives (each
+ * objective reads its own section only, see ObjectiveEntry). Run identity drops them.
+ */
+export function unusedObjectiveSections(objective: string, registry: ObjectiveRegistry = OBJECTIVES): string[] {
+  return Object.keys(registry).filter((s) => s !== objective);
 }

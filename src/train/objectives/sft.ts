@@ -2,6 +2,7 @@
 //   loss = (1/N) Σ_{b,t: mask=1} −log softmax(z_{b,t})[y_{b,t}]          (BEAR eq. 2.1, per token)
 import { defineConfig, type ConfigOf } from '../../util/config.js';
 import { checkObjectiveInput, fullLogProbs, maskedTokenMean } from './common.js';
+import { defineObjective } from './entry.js';
 import type { Objective, ObjectiveInput, ObjectiveOutput } from './types.js';
 
 /** SFT has no hyperparameters; the section exists so every objective is configured the same way. */
@@ -18,3 +19,9 @@ export function sftLoss(input: ObjectiveInput): ObjectiveOutput {
 export function sft(_cfg: SftConfig = SftConfig.defaults()): Objective {
   return sftLoss;
 }
+
+export const SFT_OBJECTIVE = defineObjective({
+  config: SftConfig,
+  doc: 'Token cross-entropy over the full vocabulary (BIGRec SFT).',
+  create: sft,
+});
