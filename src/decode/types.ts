@@ -2,7 +2,6 @@
 // advanced one token at a time. Decoders are pure functions over this interface and a
 // Constraint (./constraint.ts), so they can be tested against brute force with a fake model.
 import type { Tensor } from '../engine/index.js';
-import type { PrefixTrie } from '../ids/trie.js';
 import type { Constraint } from './constraint.js';
 
 /**
