@@ -140,7 +140,7 @@ test('objectives without extra inputs have no hook and are the loss function its
 
 test('the run config derived from the registry has the old keys, defaults and objective values', () => {
   const keys = RunConfigDef.keys();
-  const at = keys.indexOf('eval.scoring');
+  const at = keys.indexOf('eval.sampleSeed');
   // the objective sections, after `eval` and before `popularity` (sft has no keys)
   assert.deepEqual(keys.slice(at + 1), [
     'msl.temperature',
@@ -158,7 +158,7 @@ test('the run config derived from the registry has the old keys, defaults and ob
     'beam-sim.temperature',
     'popularity.enabled',
   ]);
-  assert.equal(keys.length, 90);
+  assert.equal(keys.length, 94); // 90 before; since then task, eval.decoder, eval.temperature, eval.sampleSeed
   const d = RunConfigDef.defaults();
   // (compile-time) the sections keep their exact value types
   const typed: [number, 'sft' | 'msl', number] = [d.bear.lambda, d['beam-sim'].base, d.msl.temperature];
@@ -201,7 +201,7 @@ test('configKey is what it was: the sections of unused objectives dropped throug
   configs.push(RunConfigDef.defaults());
   for (const c of configs) assert.equal(configKey(c), OLD_configKey(c), `${c.objective} ${c.identifier}`);
   const topKeys = (c: RunConfig): string[] => Object.keys(JSON.parse(configKey(c)) as object);
-  const common = ['dataset', 'preset', 'objective', 'seed', 'trainOnPrefixes', 'select', 'refit', 'identifier'];
+  const common = ['dataset', 'task', 'preset', 'objective', 'seed', 'trainOnPrefixes', 'select', 'refit', 'identifier'];
   assert.deepEqual(topKeys(configs[0]), [
     ...common,
     'sidIndex',
