@@ -72,7 +72,7 @@ function identifierFigures(dir: string): Pick<MethodRun, 'codeLength' | 'index'>
   };
 }
 
-export async function runCompareBench(
+async function runCompareBench(
   args: Map<string, string>,
   defaultSet = 'amazon-office',
 ): Promise<Record<string, unknown>> {

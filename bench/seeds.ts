@@ -4,17 +4,7 @@ import { meanStd, wilsonInterval } from '../src/eval/stats.js';
 import type { Row } from '../src/report/table.js';
 
 /** The columns of the comparison tables (mean ± std over seeds). */
-export const SEED_COLS = [
-  'ndcg@5',
-  'ndcg@10',
-  'hr@5',
-  'hr@10',
-  'pr@5',
-  'pr@10',
-  'nec@10',
-  'exact ndcg@10',
-  'train s/ep',
-];
+const SEED_COLS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10', 'pr@5', 'pr@10', 'nec@10', 'exact ndcg@10', 'train s/ep'];
 
 export interface SeedRun {
   seed: number;
