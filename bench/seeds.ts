@@ -5,17 +5,7 @@ import type { Summary } from '../src/experiment/summary.js';
 import type { Row } from '../src/report/table.js';
 
 /** The columns of the comparison tables (mean ± std over seeds). */
-export const SEED_COLS = [
-  'ndcg@5',
-  'ndcg@10',
-  'hr@5',
-  'hr@10',
-  'pr@5',
-  'pr@10',
-  'nec@10',
-  'exact ndcg@10',
-  'train s/ep',
-];
+const SEED_COLS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10', 'pr@5', 'pr@10', 'nec@10', 'exact ndcg@10', 'train s/ep'];
 
 /**
  * The pooled PR@K cell of a summary: 'rate (pruned/cases) [lo, hi]' with its 95% Wilson interval; '–' when no seed

@@ -1,11 +1,13 @@
-// genrec's library API. The layers follow the data flow:
-// data → item identifiers → model → train / decode → evaluate → report.
+// genrec's library API. The layers follow the data flow (docs/layers.md; checked by npm run lint):
+// data → item identifiers → model / decode → train / evaluate → pipeline.
 export * as engine from './engine/index.js';
 export * from './data/index.js';
 export * from './ids/index.js';
+export { identifierFromJSON } from './sid/registry.js';
 export { GenRecModel, type GenRecState, type EncodedHistory } from './model/genrec.js';
 export { Transformer, type TransformerConfig, type KVCache } from './model/transformer.js';
 export { ModelConfigDef, MODEL_PRESETS, modelConfig, type ModelConfig, type ModelPreset } from './model/config.js';
+export { targetBatch, type TargetBatch } from './model/targets.js';
 export * from './decode/index.js';
 export * from './train/index.js';
 export * from './eval/metrics.js';
@@ -23,7 +25,6 @@ export {
 } from './pipeline/run.js';
 export { evaluateModel, type EvalSettings, type ModelEvalResult } from './pipeline/evaluate.js';
 export { recommend, type RecommendSettings } from './pipeline/recommend.js';
-export { targetBatch } from './pipeline/batch.js';
 export { buildSemanticIds, buildSidIndexFile, defaultIndexPath, type SidIndexOutput } from './pipeline/sid-index.js';
 export * as sid from './sid/index.js';
 export * as pruning from './eval/pruning.js';

@@ -10,10 +10,10 @@ import {
   bijectiveDigits,
   buildTitleIdentifier,
   historyTokenBatch,
-  identifierFromJSON,
   parseTitleConfig,
   type IdItem,
 } from '../src/ids/index.js';
+import { identifierFromJSON } from '../src/sid/registry.js';
 
 const items = (titles: string[]): IdItem[] => titles.map((title, index) => ({ index, title }));
 

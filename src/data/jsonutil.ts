@@ -4,10 +4,8 @@ import type { ItemMeta } from './items.js';
 import { decimalProblem, quoteValue } from './numbers.js';
 import { readText, readTextChunks } from './textfile.js';
 
-export { readText } from './textfile.js';
-
 /** 1-based line number of a character offset. */
-export function lineOfOffset(text: string, offset: number): number {
+function lineOfOffset(text: string, offset: number): number {
   let line = 1;
   let i = text.indexOf('\n');
   while (i >= 0 && i < offset) {
@@ -18,7 +16,7 @@ export function lineOfOffset(text: string, offset: number): number {
 }
 
 /** Parses a whole-file JSON document; a syntax error reports the line where the parser stopped. */
-export function parseJsonFile(text: string, file: string): unknown {
+function parseJsonFile(text: string, file: string): unknown {
   if (text.trim() === '') throw new DataError(file, 1, 'document', 'empty file: expected JSON');
   try {
     return JSON.parse(text);
@@ -78,7 +76,7 @@ function valueEnd(text: string, i: number): number {
  * `"\u0041"` is `A`). The text must be valid JSON (call after JSON.parse succeeded); [] when it is not an object.
  * JSON.parse keeps only the last of duplicated keys: this is how duplicates are found.
  */
-export function jsonTopLevelKeys(text: string): { key: string; offset: number }[] {
+function jsonTopLevelKeys(text: string): { key: string; offset: number }[] {
   const keys: { key: string; offset: number }[] = [];
   let i = skipWs(text, 0);
   if (text.charCodeAt(i) !== 123) return keys;
@@ -158,7 +156,7 @@ export interface JsonlRecord {
 }
 
 /** Yields each non-blank line of a chunked JSONL text parsed as an object, with its 1-based line number. */
-export function* jsonlRecords(chunks: Iterable<string>, file: string): Generator<JsonlRecord> {
+function* jsonlRecords(chunks: Iterable<string>, file: string): Generator<JsonlRecord> {
   for (const { line, text } of textLines(chunks)) {
     const raw = text.trim();
     if (raw === '') continue;
@@ -191,7 +189,7 @@ const NUMBER_TOKEN = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
  * The number token of a JSON text that parses to `v`, as written (`1e400` for Infinity, `12345678901234567890`
  * for its rounded value); strings are skipped. Undefined when not found.
  */
-export function numberToken(raw: string, v: number): string | undefined {
+function numberToken(raw: string, v: number): string | undefined {
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
     if (c === 34) {

@@ -74,7 +74,7 @@ function checkWindow(window: number): void {
   }
 }
 
-export const bearWindows: ProtocolDef<BearWindowsParams> = {
+const bearWindows: ProtocolDef<BearWindowsParams> = {
   name: 'bear-windows',
   description: 'sliding windows of `window`, all windows sorted by target time, chronological train:valid:test split',
   defaults: { window: 11, train: 0.8, valid: 0.1 },
@@ -111,7 +111,7 @@ export const bearWindows: ProtocolDef<BearWindowsParams> = {
   },
 };
 
-export const leaveOneOut: ProtocolDef<LeaveOneOutParams> = {
+const leaveOneOut: ProtocolDef<LeaveOneOutParams> = {
   name: 'leave-one-out',
   description: "last item of each user to test, second-to-last to valid, the rest as training windows",
   defaults: { window: 11 },

@@ -49,7 +49,7 @@ function seqLength(b: Uint8Array, i: number, end: number): number {
  * Offset (in `b`) of the first invalid UTF-8 sequence at or after `from`; a sequence cut off by the end of `b`
  * counts as invalid only when `atEof`. Undefined when none.
  */
-export function firstInvalidUtf8(b: Uint8Array, from = 0, atEof = true): number | undefined {
+function firstInvalidUtf8(b: Uint8Array, from = 0, atEof = true): number | undefined {
   for (let i = from; i < b.length; ) {
     const n = seqLength(b, i, b.length);
     if (n > 0) i += n;

@@ -14,7 +14,7 @@ import type { Optimizer, OptimizerState } from './optim.js';
 import { loadSafetensorsSync, saveSafetensorsSync, type StTensor } from './safetensors.js';
 import { tidy } from './scope.js';
 
-export const CHECKPOINT_FORMAT = 'genrec-checkpoint/1';
+const CHECKPOINT_FORMAT = 'genrec-checkpoint/1';
 
 /** JSON-serialisable metadata stored with a checkpoint. */
 export type CheckpointMeta = Record<string, unknown>;
@@ -32,7 +32,7 @@ export interface LoadCheckpointOptions {
 }
 
 /** Copies a tensor's values out as a safetensors entry (same dtype). */
-export function toStTensor(t: Tensor): StTensor {
+function toStTensor(t: Tensor): StTensor {
   const shape = t.shape;
   switch (t.dtype) {
     case 'float32':
@@ -51,7 +51,7 @@ export function toStTensor(t: Tensor): StTensor {
 }
 
 /** A new (scope-tracked) tensor from a safetensors entry. */
-export function fromStTensor(s: StTensor): Tensor {
+function fromStTensor(s: StTensor): Tensor {
   return tensor(s.data, s.shape, s.dtype);
 }
 

@@ -32,7 +32,7 @@ import type { StepModel } from '../decode/types.js';
 import type { PrefixTrie } from '../ids/trie.js';
 import type { GenRecModel } from '../model/genrec.js';
 import type { Example } from '../data/types.js';
-import { targetBatch } from '../pipeline/batch.js';
+import { targetBatch } from '../model/targets.js';
 import { evaluateRankings } from './metrics.js';
 import type { OnProgress } from '../util/progress.js';
 

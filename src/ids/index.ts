@@ -1,7 +1,6 @@
 import { ByteBpe } from './bpe.js';
 import { TitleIdentifier, normalizeTitle, titlesByIndex } from './title.js';
-import type { IdItem, ItemIdentifier } from './types.js';
-import { SemanticIdentifier } from '../sid/identifier.js';
+import type { IdItem } from './types.js';
 
 export * from './bpe.js';
 export * from './trie.js';
@@ -79,12 +78,4 @@ export function buildTitleIdentifier(
     { vocabSize: cfg.vocabSize, disambiguators: cfg.disambiguators, minPairFrequency: cfg.minPairFrequency },
   );
   return TitleIdentifier.build(items, bpe, { maxTokens: cfg.maxTokens, lowercase: cfg.lowercase });
-}
-
-/** Rebuilds any identifier from its toJSON() output (dispatches on `kind`). */
-export function identifierFromJSON(json: unknown): ItemIdentifier {
-  const kind = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).kind : undefined;
-  if (kind === 'title') return TitleIdentifier.fromJSON(json);
-  if (kind === 'sid') return SemanticIdentifier.fromJSON(json);
-  throw new Error(`ids: cannot rebuild identifier of kind ${JSON.stringify(kind)}`);
 }

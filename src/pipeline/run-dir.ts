@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeJsonAtomicSync } from '../util/atomic.js';
 
-export const PENDING_DIR = '.pending';
+const PENDING_DIR = '.pending';
 const PUBLISH_MARK = 'publish.json';
 /** Files of a run, in the order a publish moves them (the model first: from then on it is the run that loads). */
 const RUN_FILES = ['model.safetensors', 'ids.json', 'config.json', 'results.json'] as const;

@@ -6,7 +6,7 @@ import { noGrad } from '../engine/index.js';
 import type { GenRecModel } from '../model/genrec.js';
 import type { Objective, ObjectiveOutput, PrepareContext, TargetInput } from '../train/objectives/types.js';
 import type { TrainTask } from '../train/types.js';
-import { targetBatch } from './batch.js';
+import { targetBatch } from '../model/targets.js';
 import { evaluateModel, type EvalSettings } from './evaluate.js';
 
 export function nextItemTask(

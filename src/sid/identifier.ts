@@ -6,7 +6,7 @@
  *   then level 0 codes `<a_0>..<a_{K0-1}>`, level 1 codes `<b_0>..`, …, level L-1 codes,
  *   then disambiguation tokens `<d_0>..<d_{D-1}>` (D = largest collision group; see codes.ts).
  * Level sizes are the effective (possibly clamped) codebook sizes. This module deliberately imports nothing from the
- * engine, so `identifierFromJSON` in src/ids can rebuild a semantic identifier without loading libtorch; building one
+ * engine, so `identifierFromJSON` (registry.ts) can rebuild a semantic identifier without loading libtorch; building one
  * (k-means / RQ-VAE) lives in build.ts.
  */
 import { BOS, EOS, NUM_FIXED_SPECIALS, PAD, SEP } from '../ids/bpe.js';

@@ -33,7 +33,7 @@ export function csrFromRows(rows: ReadonlyArray<Map<number, number>>, cols: numb
 }
 
 /** A (rows × cols) · M (cols × l), M row-major. */
-export function csrMul(a: Csr, m: Float64Array, l: number): Float64Array {
+function csrMul(a: Csr, m: Float64Array, l: number): Float64Array {
   const out = new Float64Array(a.rows * l);
   for (let i = 0; i < a.rows; i++) {
     const o = i * l;
@@ -47,7 +47,7 @@ export function csrMul(a: Csr, m: Float64Array, l: number): Float64Array {
 }
 
 /** Aᵀ (cols × rows) · M (rows × l). */
-export function csrMulT(a: Csr, m: Float64Array, l: number): Float64Array {
+function csrMulT(a: Csr, m: Float64Array, l: number): Float64Array {
   const out = new Float64Array(a.cols * l);
   for (let i = 0; i < a.rows; i++) {
     const r = i * l;
@@ -64,7 +64,7 @@ export function csrMulT(a: Csr, m: Float64Array, l: number): Float64Array {
  * Orthonormalises the columns of M (rows × l, row-major) in place by modified Gram–Schmidt applied twice
  * ("twice is enough"). Columns that are (numerically) in the span of earlier ones become zero.
  */
-export function orthonormalizeColumns(m: Float64Array, rows: number, l: number): void {
+function orthonormalizeColumns(m: Float64Array, rows: number, l: number): void {
   const norms0 = new Float64Array(l);
   for (let c = 0; c < l; c++) {
     let s = 0;
@@ -95,7 +95,7 @@ export function orthonormalizeColumns(m: Float64Array, rows: number, l: number):
  * decreasing order and the eigenvectors as the columns of `vectors` (row-major n × n), each with its
  * largest-magnitude entry positive (a deterministic sign convention).
  */
-export function symmetricEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+function symmetricEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
   const s = Float64Array.from(a);
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;

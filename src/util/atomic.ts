@@ -97,7 +97,7 @@ export async function writeFileAtomic(target: string, data: AtomicData): Promise
 }
 
 /** JSON text as written by the JSON writers: 2-space indent and a trailing newline. */
-export function toJsonText(value: unknown): string {
+function toJsonText(value: unknown): string {
   const text = JSON.stringify(value, null, 2);
   if (text === undefined) throw new Error('value is not JSON-serialisable (undefined / function / symbol)');
   return text + '\n';

@@ -1,7 +1,7 @@
-// Turns next-item examples into the tensors a training objective needs.
+// Turns next-item examples into the tensors a training objective needs: teacher-forced target batches of the
+// model's item identifiers (used by training and by the pruning diagnostics).
 import { tensor, type Tensor } from '../engine/index.js';
 import type { ItemIdentifier } from '../ids/types.js';
-import type { ObjectiveInput } from '../train/objectives/types.js';
 
 export interface TargetBatch {
   /** [B, L] int64: BOS then the first L-1 code tokens (pad after the code ends). */
@@ -10,8 +10,8 @@ export interface TargetBatch {
   targets: Tensor;
   /** [B, L] float32 1 for real positions. */
   mask: Tensor;
-  /** Trie-valid next tokens at every target position. */
-  valid: ObjectiveInput['valid'];
+  /** Trie-valid next tokens at every target position (the `valid` of an objective's input). */
+  valid: { tokens: Tensor; mask: Tensor };
 }
 
 export function targetBatch(ids: ItemIdentifier, items: ArrayLike<number>): TargetBatch {
