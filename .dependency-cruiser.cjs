@@ -10,8 +10,8 @@ const LAYERS = [
   ['ids', 'sid'], //                   item identifiers: title (ids) and semantic (sid)
   ['model', 'decode'], //              the model; constrained decoding
   ['train', 'eval', 'baselines'], //   objectives and trainer; metrics and diagnostics; SASRec / most-popular
-  ['experiment'], //                   experiment protocols (may not exist yet)
-  ['pipeline'], //                     runs: config, run directories, train + evaluate
+  ['pipeline'], //                     one run: config, tasks, run directories, train + evaluate, load
+  ['experiment'], //                   many runs: identity, store and reuse, evaluation cache, seed protocol
   ['cli', 'server'], //                entry points
 ];
 

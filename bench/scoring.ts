@@ -57,7 +57,7 @@ function nonNegInt(args: Map<string, string>, key: string, def: number): number 
 }
 
 /** --choose msl=valid,bear=valid → { msl: 'valid', bear: 'valid' } (methods must be among `methods`). */
-export function parseChoices(spec: string, methods: string[]): Record<string, TokenScoring> {
+function parseChoices(spec: string, methods: string[]): Record<string, TokenScoring> {
   const out: Record<string, TokenScoring> = {};
   for (const part of spec.split(',').filter(Boolean)) {
     const [m, sc, ...rest] = part.split('=');

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { manualSeed, noGrad, setNumThreads, tidy } from '../src/engine/index.js';
 import { RunConfigDef, runConfigFor } from '../src/pipeline/config.js';
-import { targetBatch } from '../src/pipeline/batch.js';
+import { targetBatch } from '../src/model/targets.js';
 import { nextItemTask, prepareContext } from '../src/pipeline/task.js';
 import { train } from '../src/train/trainer.js';
 import { sftLoss } from '../src/train/objectives/sft.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { manualSeed, noGrad, setNumThreads, tensor, tidy, type Tensor } from '../src/engine/index.js';
 import type { GenRecModel } from '../src/model/genrec.js';
 import { RunConfigDef, resolveRunConfig, type RunConfig } from '../src/pipeline/config.js';
-import { targetBatch } from '../src/pipeline/batch.js';
+import { targetBatch } from '../src/model/targets.js';
 import { nextItemTask, prepareContext } from '../src/pipeline/task.js';
 import { beamSimLoss, BeamSimConfig, simulateBeamThresholds } from '../src/train/objectives/beam-sim.js';
 import { createObjective, OBJECTIVE_NAMES, OBJECTIVES } from '../src/train/objectives/registry.js';

@@ -17,7 +17,7 @@ import { mslLoss } from '../src/train/objectives/msl.js';
 import { sftLoss } from '../src/train/objectives/sft.js';
 import { createObjective } from '../src/train/objectives/registry.js';
 import type { ObjectiveInput } from '../src/train/objectives/types.js';
-import { targetBatch } from '../src/pipeline/batch.js';
+import { targetBatch } from '../src/model/targets.js';
 import { nextItemTask, prepareContext } from '../src/pipeline/task.js';
 import { FakeModel, randomTrie, rng } from './decode-fake.js';
 import { T0, T1, TRIE, TableModel, tinyGenRec } from './bear-fixture.js';

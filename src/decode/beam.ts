@@ -41,7 +41,7 @@
  */
 import { tidy } from '../engine/index.js';
 import { checkInt, checkScoring, checkTargets, checkUsers, childScores, groupRows } from './common.js';
-import type { DecoderEntry } from './registry.js';
+import type { DecoderEntry } from './entry.js';
 import { runSteps } from './steps.js';
 import type { BeamSearchSettings, DecoderInput, Hypothesis } from './types.js';
 

@@ -52,7 +52,7 @@ import {
   startModel,
   type StepOutput,
 } from './common.js';
-import type { DecoderEntry } from './registry.js';
+import type { DecoderEntry } from './entry.js';
 import type { DecoderInput, Hypothesis, TokenScoring } from './types.js';
 
 export interface ExactSettings {

@@ -7,7 +7,7 @@
  */
 import { tidy } from '../engine/index.js';
 import { checkScoring, checkUsers, childScores } from './common.js';
-import type { DecoderEntry } from './registry.js';
+import type { DecoderEntry } from './entry.js';
 import { runSteps } from './steps.js';
 import type { DecoderInput, Hypothesis, TokenScoring } from './types.js';
 

@@ -20,7 +20,7 @@
  */
 import { manualSeed, tensor, tidy } from '../engine/index.js';
 import { checkInt, checkScoring, checkUsers, childScores } from './common.js';
-import type { DecoderEntry } from './registry.js';
+import type { DecoderEntry } from './entry.js';
 import { runSteps } from './steps.js';
 import type { DecoderInput, Hypothesis, TokenScoring } from './types.js';
 

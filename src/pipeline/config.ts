@@ -12,7 +12,7 @@ import { TASKS, TASK_NAMES } from './tasks/registry.js';
 import type { EvalSettings } from './evaluate.js';
 import { decoderNames } from '../decode/registry.js';
 
-export const IdsConfigDef = defineConfig('ids', {
+const IdsConfigDef = defineConfig('ids', {
   vocabSize: int({ default: 2048, min: 300, doc: 'Byte-level BPE vocabulary size (specials + 256 bytes + merges).' }),
   maxTokens: int({
     default: 24,

@@ -47,7 +47,7 @@ export interface RunOutput {
 type Log = (line: string) => void;
 const stderrLog: Log = (l) => void process.stderr.write(l + '\n');
 
-export function defaultRunDir(cfg: RunConfig): string {
+function defaultRunDir(cfg: RunConfig): string {
   const ds = cfg.dataset.replace(/^.*[:/]/, '').replace(/[^A-Za-z0-9_.-]/g, '_') || 'data';
   return join('runs', `${ds}-${cfg.objective}-${cfg.preset}-s${cfg.seed}`);
 }

@@ -35,8 +35,8 @@ import type { StepModel } from '../../decode/types.js';
 import type { PrefixTrie } from '../../ids/trie.js';
 import { defineConfig, int, num, oneOf, type ConfigOf } from '../../util/config.js';
 import { checkObjectiveInput, fullLogProbs, maskedLogProbs, realTokenCount } from './common.js';
-import { defineObjective, instantiateObjective } from './entry.js';
-import type { Objective, ObjectiveInput, ObjectiveOutput, PrepareContext } from './types.js';
+import { defineObjective } from './entry.js';
+import type { ObjectiveInput, ObjectiveOutput, PrepareContext } from './types.js';
 
 // The extra input this objective's `prepare` produces and its loss reads (see ObjectiveExtras in ./types.ts).
 declare module './types.js' {
@@ -270,8 +270,3 @@ export const BEAM_SIM_OBJECTIVE = defineObjective({
   create: (c) => (input) => beamSimLoss(input, c),
   prepare: (c, ctx) => ({ beamThresholds: beamSimThresholds(ctx, c.beamWidth) }),
 });
-
-/** The objective with its `prepare` hook (which fills `beamThresholds`). */
-export function beamSim(cfg: Partial<BeamSimConfig> = {}): Objective {
-  return instantiateObjective(BEAM_SIM_OBJECTIVE, BeamSimConfig.parse(cfg));
-}

@@ -77,7 +77,7 @@ export function validateObjectiveInput(input: ObjectiveInput, objective = 'objec
 }
 
 /** Target token of each position gathered from a [B, L, V] tensor → [B, L]. */
-export function gatherTargets(x: Tensor, targets: Tensor): Tensor {
+function gatherTargets(x: Tensor, targets: Tensor): Tensor {
   return x.gather(2, targets.unsqueeze(-1)).squeeze(-1);
 }
 
