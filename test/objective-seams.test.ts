@@ -41,7 +41,7 @@ function OLD_beamThresholdsFor(
   }
 }
 
-/** bench/runs.ts configKey before the registry (verbatim but for the constant). */
+/** configKey (then in bench/runs.ts) before the registry (verbatim but for the constant). */
 function OLD_configKey(cfg: RunConfig): string {
   const OBJECTIVE_SECTIONS = ['sft', 'msl', 'bear', 'beam-sim'] as const;
   const c: Record<string, unknown> = { ...cfg };

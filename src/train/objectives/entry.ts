@@ -14,7 +14,7 @@ export type ObjectiveLoss = (input: ObjectiveInput) => ObjectiveOutput;
  *
  * Settings: an objective reads its own section and no other (`create`/`prepare` receive only that section), so
  * whatever it shares with a base objective (e.g. bear's and beam-sim's MSL temperature) is repeated in its section.
- * Run identity (bench/runs.ts configKey) relies on this: it keeps the chosen objective's section alone.
+ * Run identity (configKey, src/experiment/identity.ts) relies on this: it keeps the chosen objective's section alone.
  */
 export interface ObjectiveEntry<T> {
   /** Its section of the run config; the section key is the registry name. */

@@ -1,7 +1,7 @@
 // Objective registry: the single list of objectives, one line each. An objective declares everything about itself
 // (config section, doc, loss, optional prepare hook) in its own file as an ObjectiveEntry (./entry.ts); adding one
 // is that file plus one line below. Derived from this list: the run config's `objective` values and objective
-// sections (src/pipeline/config.ts runConfigFor), hence `genrec config`, and bench run identity (bench/runs.ts).
+// sections (src/pipeline/config.ts runConfigFor), hence `genrec config`, and run identity (src/experiment/identity.ts).
 import { closest } from '../../util/config.js';
 import { BEAM_SIM_OBJECTIVE } from './beam-sim.js';
 import { BEAR_OBJECTIVE } from './bear.js';
