@@ -7,7 +7,7 @@
 import { noGrad, tidy } from '../src/engine/index.js';
 import { exactTopK } from '../src/decode/exact.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
-import { loadRun } from '../src/pipeline/run.js';
+import { loadRun } from '../src/pipeline/load-run.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import { formatConsoleTable, type Row } from '../src/report/table.js';
 import { rejectUnknownFlags } from './args.js';

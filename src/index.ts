@@ -14,15 +14,8 @@ export * from './eval/metrics.js';
 export * from './eval/stats.js';
 export * from './baselines/index.js';
 export { RunConfigDef, RUN_PRESETS, resolveRunConfig, type RunConfig } from './pipeline/config.js';
-export {
-  runExperiment,
-  loadRun,
-  checkRunData,
-  type RunOptions,
-  type RunOutput,
-  type LoadedRun,
-  type RunMeta,
-} from './pipeline/run.js';
+export { runExperiment, type RunOptions, type RunOutput } from './pipeline/run.js';
+export { loadRun, checkRunData, type LoadedRun, type RunMeta } from './pipeline/load-run.js';
 export { evaluateModel, type EvalSettings, type ModelEvalResult } from './pipeline/evaluate.js';
 export { recommend, type RecommendSettings } from './pipeline/recommend.js';
 export { buildSemanticIds, buildSidIndexFile, defaultIndexPath, type SidIndexOutput } from './pipeline/sid-index.js';

@@ -25,7 +25,7 @@ import { summarize, type SeedRun } from '../src/experiment/summary.js';
 import { cachedTestFigures } from '../src/experiment/figures.js';
 import { readRun } from '../src/experiment/store.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
-import { loadRun } from '../src/pipeline/run.js';
+import { loadRun } from '../src/pipeline/load-run.js';
 import { evalSettings } from '../src/pipeline/config.js';
 import { evaluateModel } from '../src/pipeline/evaluate.js';
 import { modelPruningDiagnostics } from '../src/eval/pruning.js';

@@ -19,7 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadRun } from '../src/pipeline/run.js';
+import { loadRun } from '../src/pipeline/load-run.js';
 import { publishRun, recoverRunDir } from '../src/pipeline/run-dir.js';
 import { recommend } from '../src/pipeline/recommend.js';
 import { Rng } from '../src/util/rng.js';

@@ -11,7 +11,7 @@ import { cachedItemEmbeddings, loadSidIndex } from '../src/sid/cache.js';
 import { buildItemEmbeddings } from '../src/sid/embeddings.js';
 import { resolveRunConfig } from '../src/pipeline/config.js';
 import { buildSidIndexFile } from '../src/pipeline/sid-index.js';
-import { buildIdentifier } from '../src/pipeline/run.js';
+import { buildIdentifier } from '../src/pipeline/identifiers.js';
 
 setNumThreads(1);
 

@@ -10,7 +10,8 @@
 //   genrec index [--dataset spec] [--embeddings.* ...] [--sid.* ...] [--out file.json]   build + save semantic IDs
 //   genrec config                       every configuration key with its default and documentation
 import { evalSettings, RunConfigDef, resolveRunConfig, type RunConfig } from '../pipeline/config.js';
-import { runExperiment, loadRun, checkRunData, type LoadedRun } from '../pipeline/run.js';
+import { runExperiment } from '../pipeline/run.js';
+import { loadRun, checkRunData, type LoadedRun } from '../pipeline/load-run.js';
 import { parseCommandArgs, type CommandSpec, type ParsedArgs } from './args.js';
 import { loadDatasetFromSpec } from '../pipeline/dataset.js';
 import { evalMetricNames } from '../pipeline/evaluate.js';

@@ -8,7 +8,7 @@ import type { EvalResult } from '../eval/metrics.js';
 import { modelPruningDiagnostics, type PruningResult, type PruningSummary } from '../eval/pruning.js';
 import { evaluateModel, scoreRankings } from '../pipeline/evaluate.js';
 import { evalSettings, type RunConfig } from '../pipeline/config.js';
-import { loadRun } from '../pipeline/run.js';
+import { loadRun } from '../pipeline/load-run.js';
 import { logWriter, progressCallback } from '../util/progress.js';
 import { cached, modelStamp, readCached, writeCached, type CacheSlot } from './cache.js';
 

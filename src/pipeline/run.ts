@@ -1,13 +1,9 @@
 // The main job: data → identifiers → model → train (validated, early-stopped) → refit →
-// test evaluation against the popularity baseline → results file and a metrics table.
-import { existsSync, readFileSync } from 'node:fs';
+// test evaluation (with the task's reference baselines) → results file and a metrics table, published atomically.
 import { join } from 'node:path';
 import { manualSeed } from '../engine/index.js';
-import { saveCheckpoint, loadCheckpoint, readCheckpointMeta, type CheckpointMeta } from '../engine/checkpoint.js';
+import { saveCheckpoint, type CheckpointMeta } from '../engine/checkpoint.js';
 import { datasetStats, type NextItemDataset } from '../data/index.js';
-import { buildTitleIdentifier, type ItemIdentifier } from '../ids/index.js';
-import { identifierFromJSON } from '../sid/registry.js';
-import { loadSidIndex } from '../sid/cache.js';
 import { GenRecModel } from '../model/genrec.js';
 import { createObjective } from '../train/objectives/registry.js';
 import { train, type TrainResult } from '../train/trainer.js';
@@ -18,12 +14,13 @@ import { writeJsonAtomicSync } from '../util/atomic.js';
 import { codeVersion } from '../util/version.js';
 import { Rng } from '../util/rng.js';
 import { formatConsoleTable, type Row } from '../report/table.js';
-import { evalSettings, RunConfigDef, type RunConfig } from './config.js';
+import { evalSettings, type RunConfig } from './config.js';
 import { loadDatasetFromSpec } from './dataset.js';
 import type { ModelEvalResult } from './evaluate.js';
 import { getTask } from './tasks/registry.js';
 import { applyThreads } from './threads.js';
-import { buildSemanticIds } from './sid-index.js';
+import { buildIdentifier } from './identifiers.js';
+import { readJsonFile, type RunMeta } from './load-run.js';
 import {
   configDifferences,
   hasFinishedRun,
@@ -262,140 +259,6 @@ function checkSplits(cfg: RunConfig, ds: NextItemDataset): void {
     );
 }
 
-/** Builds the configured item identifiers (title BPE codes or semantic IDs) and logs their statistics. */
-export function buildIdentifier(cfg: RunConfig, ds: NextItemDataset, log: Log): ItemIdentifier {
-  if (cfg.identifier === 'title') {
-    const ids = buildTitleIdentifier(ds.items, cfg.ids);
-    const s = ids.stats;
-    log(
-      `ids: title BPE vocab ${ids.vocabSize}, mean code length ${s.meanLength.toFixed(1)} (max ${s.maxLength}), ` +
-        `${s.collisions} items disambiguated in ${s.groups} collision groups, ${s.truncated} titles truncated`,
-    );
-    return ids;
-  }
-  if (cfg.sidIndex !== '') {
-    const ids = loadSidIndex(cfg.sidIndex, ds.items);
-    log(`ids: semantic IDs from index ${cfg.sidIndex} (${ids.numItems} items, max code length ${ids.maxCodeLength})`);
-    return ids;
-  }
-  const { ids, emb, seconds } = buildSemanticIds(cfg, ds, log);
-  const s = ids.stats;
-  if (s) {
-    log(
-      `ids: semantic IDs (${s.quantizer}, L=${s.levels}, K=${s.codebookSize}) from ${emb.source} embeddings ${emb.fingerprint}${emb.cached ? ' (cached)' : ''} ` +
-        `in ${seconds.toFixed(1)}s; utilisation per level ${s.utilisation.map((u) => u.toFixed(2)).join('/')}, ` +
-        `collision rate ${(100 * s.collisionRateBefore).toFixed(1)}% → ${(100 * s.collisionRateAfter).toFixed(1)}% ` +
-        `(${s.collidingItems} items disambiguated), reconstruction ${s.reconstructionRelative.toFixed(3)}`,
-    );
-  }
-  return ids;
-}
-
 function pick(m: Record<string, number>, keys: string[]): Record<string, number> {
   return Object.fromEntries(keys.map((k) => [k, m[k]]));
-}
-
-/** What a run saves with its weights (the checkpoint's metadata), so that the weights load as they were trained. */
-export interface RunMeta {
-  config: RunConfig;
-  ids: unknown;
-  dataset: { name: string; fingerprint: string };
-  runId: string;
-  codeVersion: string;
-}
-
-/** A trained run loaded back from its directory (for eval / recommend / serving). */
-export interface LoadedRun {
-  config: RunConfig;
-  ids: ItemIdentifier;
-  model: GenRecModel;
-  /** The data set it was trained on (null for runs written before this was recorded with the weights and results). */
-  dataset: { name: string; fingerprint: string } | null;
-  runId: string | null;
-}
-
-/** Parses a JSON file; errors name the file. */
-function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`${file}: cannot read (${(e as Error).message})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file}: invalid JSON (${(e as Error).message}); the file is damaged or truncated`);
-  }
-}
-
-/**
- * Loads the finished run in `dir` from what was saved with its weights: configuration, identifiers and data set come
- * from the model file's metadata (runs written before they were stored there fall back to config.json / ids.json /
- * results.json). A publish that was interrupted after its commit point is completed first.
- */
-export function loadRun(dir: string): LoadedRun {
-  recoverRunDir(dir);
-  const modelFile = join(dir, 'model.safetensors');
-  if (!existsSync(modelFile)) {
-    throw new Error(
-      hasPendingRun(dir)
-        ? `run ${dir} has not finished (its unfinished run is in ${pendingDir(dir)}; continue it with genrec train --resume true --out ${dir} and the same configuration)`
-        : `run ${dir}: missing model.safetensors (train it first with genrec train --out ${dir})`,
-    );
-  }
-  const meta = readCheckpointMeta(modelFile) as Partial<RunMeta>;
-  const legacy = (f: string): unknown => {
-    const file = join(dir, f);
-    if (!existsSync(file)) throw new Error(`run ${dir}: missing ${f}, and ${modelFile} does not record it either`);
-    return readJsonFile(file);
-  };
-  const configSource = meta.config !== undefined ? `${modelFile} (metadata)` : join(dir, 'config.json');
-  const config = RunConfigDef.parse(meta.config ?? legacy('config.json'), configSource);
-  let ids: ItemIdentifier;
-  try {
-    ids = identifierFromJSON(meta.ids ?? legacy('ids.json'));
-  } catch (e) {
-    throw new Error(`run ${dir}: ${meta.ids !== undefined ? modelFile : 'ids.json'}: ${(e as Error).message}`);
-  }
-  let dataset = meta.dataset ?? null;
-  if (dataset === null && existsSync(join(dir, 'results.json'))) {
-    const r = readJsonFile(join(dir, 'results.json')) as { dataset?: { name?: unknown; fingerprint?: unknown } };
-    if (typeof r.dataset?.name === 'string' && typeof r.dataset.fingerprint === 'string')
-      dataset = { name: r.dataset.name, fingerprint: r.dataset.fingerprint };
-  }
-  const model = new GenRecModel(config.model, ids);
-  try {
-    loadCheckpoint(modelFile, { model });
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  model.eval();
-  return { config, ids, model, dataset, runId: typeof meta.runId === 'string' ? meta.runId : null };
-}
-
-/**
- * Refuses (or, with `allowDataChange`, warns loudly) when the data set a run is used with is not the one it was
- * trained on: its item indices and splits may differ, and every figure with them.
- */
-export function checkRunData(
-  run: LoadedRun,
-  ds: { name: string; fingerprint: string },
-  allowDataChange: boolean,
-  log: Log = stderrLog,
-): void {
-  if (run.dataset === null) {
-    log(
-      `warning: the run records no data-set fingerprint (written by older code); cannot check that the data is unchanged`,
-    );
-    return;
-  }
-  if (run.dataset.fingerprint === ds.fingerprint) return;
-  const what = `the run was trained on ${run.dataset.name} (fingerprint ${run.dataset.fingerprint}), but the data set now loads as ${ds.name} (fingerprint ${ds.fingerprint})`;
-  if (!allowDataChange)
-    throw new Error(
-      `data changed: ${what}; its items and splits may differ. Pass --allow-data-change true to use it anyway`,
-    );
-  log(`WARNING: data changed: ${what}; continuing because of --allow-data-change (figures are not comparable)`);
 }
