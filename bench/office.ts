@@ -5,7 +5,7 @@
 // users/s, peak RSS; mean ± std over seeds and paired bootstrap intervals over test users.
 // Prints a table; the last line is one JSON object keyed by method.
 import { existsSync, readFileSync } from 'node:fs';
-import { identifierFromJSON } from '../src/sid/registry.js';
+import { identifierFromJSON } from '../src/pipeline/identifiers/registry.js';
 import { SemanticIdentifier } from '../src/sid/identifier.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { setSpec } from '../src/experiment/data.js';

@@ -3,7 +3,6 @@
 export * as engine from './engine/index.js';
 export * from './data/index.js';
 export * from './ids/index.js';
-export { identifierFromJSON } from './sid/registry.js';
 export { GenRecModel, type GenRecState, type EncodedHistory } from './model/genrec.js';
 export { Transformer, type TransformerConfig, type KVCache } from './model/transformer.js';
 export { ModelConfigDef, MODEL_PRESETS, modelConfig, type ModelConfig, type ModelPreset } from './model/config.js';
@@ -18,7 +17,10 @@ export { runExperiment, type RunOptions, type RunOutput } from './pipeline/run.j
 export { loadRun, checkRunData, type LoadedRun, type RunMeta } from './pipeline/load-run.js';
 export { evaluateModel, type EvalSettings, type ModelEvalResult } from './pipeline/evaluate.js';
 export { recommend, type RecommendSettings } from './pipeline/recommend.js';
-export { buildSemanticIds, buildSidIndexFile, defaultIndexPath, type SidIndexOutput } from './pipeline/sid-index.js';
+export { buildSidIndexFile, defaultIndexPath, type SidIndexOutput } from './pipeline/sid-index.js';
+export { buildSemanticIds } from './pipeline/identifiers/sid.js';
+export { buildIdentifier, identifierFromJSON, IDENTIFIERS } from './pipeline/identifiers/registry.js';
+export type { IdentifierKind, IdentifierSettings } from './pipeline/identifiers/types.js';
 export * as sid from './sid/index.js';
 export * as pruning from './eval/pruning.js';
 export { nextItemTask, expandPrefixes } from './pipeline/task.js';

@@ -13,7 +13,7 @@ import {
   parseTitleConfig,
   type IdItem,
 } from '../src/ids/index.js';
-import { identifierFromJSON } from '../src/sid/registry.js';
+import { identifierFromJSON } from '../src/pipeline/identifiers/registry.js';
 
 const items = (titles: string[]): IdItem[] => titles.map((title, index) => ({ index, title }));
 

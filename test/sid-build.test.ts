@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setNumThreads } from '../src/engine/index.js';
 import { loadDataset } from '../src/data/index.js';
 import { EOS } from '../src/ids/index.js';
-import { identifierFromJSON } from '../src/sid/registry.js';
+import { identifierFromJSON } from '../src/pipeline/identifiers/registry.js';
 import { buildSemanticIdentifier, SidConfig } from '../src/sid/build.js';
 import { collisionRate } from '../src/sid/codes.js';
 import { buildItemEmbeddings, textEmbeddings } from '../src/sid/embeddings.js';

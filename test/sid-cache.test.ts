@@ -11,7 +11,7 @@ import { cachedItemEmbeddings, loadSidIndex } from '../src/sid/cache.js';
 import { buildItemEmbeddings } from '../src/sid/embeddings.js';
 import { resolveRunConfig } from '../src/pipeline/config.js';
 import { buildSidIndexFile } from '../src/pipeline/sid-index.js';
-import { buildIdentifier } from '../src/pipeline/identifiers.js';
+import { buildIdentifier } from '../src/pipeline/identifiers/registry.js';
 
 setNumThreads(1);
 
@@ -66,7 +66,7 @@ test('sid index file: round trip through a run config, and loud errors against a
   const runCfg = resolveRunConfig([
     { value: { identifier: 'sid', sidIndex: out.path, sid: { codebookSize: 8 } }, source: 'test' },
   ]);
-  const ids = buildIdentifier(runCfg, ds, () => {});
+  const ids = buildIdentifier(runCfg.identifier, runCfg, ds, () => {});
   for (let i = 0; i < ds.items.length; i += 97) assert.deepEqual(ids.code(i), out.ids.code(i));
   // checks against the catalogue
   const renamed = ds.items.map((it) => (it.index === 5 ? { ...it, title: 'something else' } : it));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EOS } from '../src/ids/index.js';
-import { identifierFromJSON } from '../src/sid/registry.js';
+import { identifierFromJSON } from '../src/pipeline/identifiers/registry.js';
 import { SemanticIdentifier } from '../src/sid/identifier.js';
 import { codebookUsage, collisionRate, resolveCollisions } from '../src/sid/codes.js';
 

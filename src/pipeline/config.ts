@@ -9,6 +9,7 @@ import { OBJECTIVES, type ObjectiveRegistry } from '../train/objectives/registry
 import { SidConfig } from '../sid/build.js';
 import { EmbeddingConfig } from '../sid/embeddings.js';
 import { TASKS, TASK_NAMES } from './tasks/registry.js';
+import { IDENTIFIERS, IDENTIFIER_NAMES } from './identifiers/registry.js';
 import type { EvalSettings } from './evaluate.js';
 import { decoderNames } from '../decode/registry.js';
 
@@ -93,10 +94,10 @@ const RUN_KEYS = {
     doc: 'After choosing the epoch count on validation, retrain from scratch on train+valid before testing.',
     paper: 'shared/data README: the newest weeks matter most on a time split',
   }),
-  identifier: oneOf(['title', 'sid'], {
+  identifier: oneOf(IDENTIFIER_NAMES as [string, ...string[]], {
     default: 'title',
-    doc: "Item identifiers: 'title' (byte-level BPE title tokens + EOS; settings in ids) or 'sid' (semantic IDs; settings in sid and embeddings).",
-    paper: 'title: BIGRec / BEAR; sid: TIGER, V-STAR §3.1',
+    doc: `Item identifiers: ${IDENTIFIER_NAMES.map((n) => `'${n}' (${IDENTIFIERS[n].doc})`).join('; ')}.`,
+    paper: IDENTIFIER_NAMES.map((n) => `${n}: ${IDENTIFIERS[n].paper ?? ''}`).join('; '),
   }),
   sidIndex: str({
     default: '',

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint, readCheckpointMeta } from '../engine/checkpoint.js';
 import type { ItemIdentifier } from '../ids/index.js';
-import { identifierFromJSON } from '../sid/registry.js';
+import { identifierFromJSON } from './identifiers/registry.js';
 import { GenRecModel } from '../model/genrec.js';
 import { RunConfigDef, type RunConfig } from './config.js';
 import { hasPendingRun, pendingDir, recoverRunDir } from './run-dir.js';

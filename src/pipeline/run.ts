@@ -19,7 +19,7 @@ import { loadDatasetFromSpec } from './dataset.js';
 import type { ModelEvalResult } from './evaluate.js';
 import { getTask } from './tasks/registry.js';
 import { applyThreads } from './threads.js';
-import { buildIdentifier } from './identifiers.js';
+import { buildIdentifier } from './identifiers/registry.js';
 import { readJsonFile, type RunMeta } from './load-run.js';
 import {
   configDifferences,
@@ -107,7 +107,7 @@ export async function runExperiment(cfg: RunConfig, opts: RunOptions = {}): Prom
   for (const l of ds.log) log(`data: ${l}`);
   checkSplits(cfg, ds);
   const task = getTask(cfg.task);
-  const ids = buildIdentifier(cfg, ds, log);
+  const ids = buildIdentifier(cfg.identifier, cfg, ds, log);
   const objective = createObjective(cfg.objective, cfg[cfg.objective], 'run config');
 
   // Everything is checked: from here on the run writes, in its pending directory only.

@@ -2,15 +2,12 @@
 // run config's `dataset`, `embeddings` and `sid` sections and saves it as one file that runs can use (`sidIndex`).
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { buildSemanticIdentifier } from '../sid/build.js';
-import { cachedItemEmbeddings, saveSidIndex, type SidIndexFile } from '../sid/cache.js';
+import { saveSidIndex, type SidIndexFile } from '../sid/cache.js';
 import type { SemanticIdentifier } from '../sid/identifier.js';
-import type { ItemEmbeddings } from '../sid/embeddings.js';
-import type { NextItemDataset } from '../data/index.js';
 import { codeVersion } from '../util/version.js';
 import type { RunConfig } from './config.js';
 import { loadDatasetFromSpec } from './dataset.js';
+import { buildSemanticIds } from './identifiers/sid.js';
 
 export interface SidIndexOutput {
   path: string;
@@ -26,22 +23,6 @@ export function defaultIndexPath(dataset: string, cfg: RunConfig): string {
     .digest('hex')
     .slice(0, 10);
   return join('runs', 'index', `${dataset}-sid-${h}.json`);
-}
-
-/** Semantic IDs of `ds` from the config's `embeddings` (through the cache in `cacheDir`) and `sid` sections. */
-export function buildSemanticIds(
-  cfg: RunConfig,
-  ds: NextItemDataset,
-  log?: (l: string) => void,
-): { ids: SemanticIdentifier; emb: ItemEmbeddings & { cached: boolean }; seconds: number } {
-  const t0 = performance.now();
-  const emb = cachedItemEmbeddings(ds.items, ds.train, cfg.embeddings, {
-    cacheDir: cfg.cacheDir,
-    datasetFingerprint: ds.fingerprint,
-    log,
-  });
-  const ids = buildSemanticIdentifier(ds.items, emb, cfg.sid);
-  return { ids, emb, seconds: (performance.now() - t0) / 1000 };
 }
 
 export function buildSidIndexFile(
