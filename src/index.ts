@@ -27,7 +27,7 @@ export { evaluateModel, type EvalSettings, type ModelEvalResult } from './pipeli
 export { recommend, type RecommendSettings } from './pipeline/recommend.js';
 export { buildSemanticIds, buildSidIndexFile, defaultIndexPath, type SidIndexOutput } from './pipeline/sid-index.js';
 export * as sid from './sid/index.js';
-export * as pruning from './eval/pruning.js';
+export * as pruning from './eval/pruning/index.js';
 export { nextItemTask, expandPrefixes } from './pipeline/task.js';
 export { formatConsoleTable, formatMarkdownTable } from './report/table.js';
 export { writeResults, readResults, readTrainResults, parseTrainResults, type TrainResults } from './report/results.js';
