@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { buildSemanticIdentifier } from '../sid/build.js';
 import { cachedItemEmbeddings, saveSidIndex, type SidIndexFile } from '../sid/cache.js';
 import type { SemanticIdentifier } from '../sid/identifier.js';
-import type { ItemEmbeddings } from '../sid/embeddings.js';
+import type { ItemEmbeddings } from '../sid/item-embeddings.js';
 import type { NextItemDataset } from '../data/index.js';
 import { codeVersion } from '../util/version.js';
 import type { RunConfig } from './config.js';
