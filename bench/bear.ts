@@ -30,7 +30,7 @@ import type { NextItemDataset } from '../src/data/index.js';
 import { RunConfigDef, resolveRunConfig, type RunConfig } from '../src/pipeline/config.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { applyThreads } from '../src/pipeline/threads.js';
-import type { PruningSummary } from '../src/eval/pruning.js';
+import type { PruningSummary } from '../src/eval/pruning/summary.js';
 import { pairedBootstrap } from '../src/eval/stats.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
 import { writeJsonAtomicSync } from '../src/util/atomic.js';

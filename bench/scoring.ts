@@ -20,7 +20,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenScoring } from '../src/decode/common.js';
-import type { PruningSummary } from '../src/eval/pruning.js';
+import type { PruningSummary } from '../src/eval/pruning/summary.js';
 import { pairedBootstrap } from '../src/eval/stats.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { applyThreads } from '../src/pipeline/threads.js';

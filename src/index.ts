@@ -22,7 +22,7 @@ export { buildSemanticIds } from './pipeline/identifiers/sid.js';
 export { buildIdentifier, identifierFromJSON, IDENTIFIERS } from './pipeline/identifiers/registry.js';
 export type { IdentifierKind, IdentifierSettings } from './pipeline/identifiers/types.js';
 export * as sid from './sid/index.js';
-export * as pruning from './eval/pruning.js';
+export * as pruning from './eval/pruning/index.js';
 export { nextItemTask, expandPrefixes } from './pipeline/task.js';
 export { formatConsoleTable, formatMarkdownTable } from './report/table.js';
 export { writeResults, readResults, readTrainResults, parseTrainResults, type TrainResults } from './report/results.js';

@@ -28,7 +28,7 @@ import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { loadRun } from '../src/pipeline/load-run.js';
 import { evalSettings } from '../src/pipeline/config.js';
 import { evaluateModel } from '../src/pipeline/evaluate.js';
-import { modelPruningDiagnostics } from '../src/eval/pruning.js';
+import { modelPruningDiagnostics } from '../src/eval/pruning/model.js';
 import { scoringPanels } from '../bench/figure.js';
 import { wilsonInterval } from '../src/eval/stats.js';
 

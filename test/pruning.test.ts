@@ -1,19 +1,13 @@
-// Pruning diagnostics (src/eval/pruning.ts) on hand-worked examples with a table-driven fake StepModel, and the
+// Pruning diagnostics (src/eval/pruning/) on hand-worked examples with a table-driven fake StepModel, and the
 // sibling-rank computation by step-model walk vs a brute-force reading of the table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { liveTensors, setNumThreads } from '../src/engine/index.js';
 import { CODES, T0, T1, TRIE, TableModel, tinyGenRec, type Table } from './bear-fixture.js';
-import {
-  itemLogProbs,
-  modelPruningDiagnostics,
-  pruningDiagnostics,
-  siblingRanksTeacherForced,
-  siblingRanksFromStepModel,
-  violationSteps,
-  type PruningSummary,
-  type SiblingRanks,
-} from '../src/eval/pruning.js';
+import { itemLogProbs, modelPruningDiagnostics, siblingRanksTeacherForced } from '../src/eval/pruning/model.js';
+import { pruningDiagnostics } from '../src/eval/pruning/diagnostics.js';
+import { siblingRanksFromStepModel, violationSteps, type SiblingRanks } from '../src/eval/pruning/sibling-ranks.js';
+import type { PruningSummary } from '../src/eval/pruning/summary.js';
 
 setNumThreads(1);
 

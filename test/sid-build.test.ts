@@ -6,7 +6,8 @@ import { EOS } from '../src/ids/index.js';
 import { identifierFromJSON } from '../src/pipeline/identifiers/registry.js';
 import { buildSemanticIdentifier, SidConfig } from '../src/sid/build.js';
 import { collisionRate } from '../src/sid/codes.js';
-import { buildItemEmbeddings, textEmbeddings } from '../src/sid/embeddings.js';
+import { buildItemEmbeddings } from '../src/sid/embeddings.js';
+import { textEmbeddings } from '../src/sid/text-embeddings.js';
 
 setNumThreads(1);
 

@@ -4,13 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { saveSafetensorsSync } from '../src/engine/safetensors.js';
-import {
-  buildItemEmbeddings,
-  charTrigrams,
-  coocEmbeddings,
-  loadEmbeddingFile,
-  textEmbeddings,
-} from '../src/sid/embeddings.js';
+import { buildItemEmbeddings } from '../src/sid/embeddings.js';
+import { charTrigrams, textEmbeddings } from '../src/sid/text-embeddings.js';
+import { coocEmbeddings } from '../src/sid/cooc-embeddings.js';
+import { loadEmbeddingFile } from '../src/sid/embedding-file.js';
 import { randomizedSvd, csrFromRows } from '../src/sid/linalg.js';
 
 const TITLES = [

@@ -21,7 +21,7 @@ import { applyThreads } from '../pipeline/threads.js';
 import { datasetStats } from '../data/index.js';
 import { buildTitleIdentifier } from '../ids/index.js';
 import { formatConsoleTable } from '../report/table.js';
-import { modelPruningDiagnostics } from '../eval/pruning.js';
+import { modelPruningDiagnostics } from '../eval/pruning/model.js';
 import { buildSidIndexFile } from '../pipeline/sid-index.js';
 import { writeResults } from '../report/results.js';
 import { progressCallback } from '../util/progress.js';

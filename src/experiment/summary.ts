@@ -1,5 +1,5 @@
 // A method's per-seed figures and their summary over seeds (mean ± std, PR@K pooled over seeds).
-import type { PruningSummary } from '../eval/pruning.js';
+import type { PruningSummary } from '../eval/pruning/summary.js';
 import { meanStd } from '../eval/stats.js';
 
 export interface SeedRun {

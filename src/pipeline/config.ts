@@ -7,7 +7,7 @@ import { MODEL_PRESETS, ModelConfigDef } from '../model/config.js';
 import { TrainerConfig } from '../train/trainer.js';
 import { OBJECTIVES, type ObjectiveRegistry } from '../train/objectives/registry.js';
 import { SidConfig } from '../sid/build.js';
-import { EmbeddingConfig } from '../sid/embeddings.js';
+import { EmbeddingConfig } from '../sid/embedding-config.js';
 import { TASKS, TASK_NAMES } from './tasks/registry.js';
 import { IDENTIFIERS, IDENTIFIER_NAMES } from './identifiers/registry.js';
 import type { EvalSettings } from './evaluate.js';

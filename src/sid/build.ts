@@ -5,7 +5,7 @@
 import type { IdItem } from '../ids/types.js';
 import { defineConfig, int, num, oneOf, type ConfigOf, type DeepPartial } from '../util/config.js';
 import { codebookUsage, collisionRate, reconstructionError, resolveCollisions, type SidStats } from './codes.js';
-import type { ItemEmbeddings } from './embeddings.js';
+import type { ItemEmbeddings } from './item-embeddings.js';
 import { SemanticIdentifier } from './identifier.js';
 import { residualKMeans } from './kmeans.js';
 import { RqVaeConfig, trainRqVae } from './rqvae.js';

@@ -13,14 +13,9 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSafetensorsSync, saveSafetensorsSync } from '../engine/safetensors.js';
 import { writeJsonAtomicSync } from '../util/atomic.js';
-import {
-  buildItemEmbeddings,
-  embeddingFingerprint,
-  EmbeddingConfig,
-  type EmbExample,
-  type EmbItem,
-  type ItemEmbeddings,
-} from './embeddings.js';
+import { EmbeddingConfig } from './embedding-config.js';
+import { buildItemEmbeddings } from './embeddings.js';
+import { embeddingFingerprint, type EmbExample, type EmbItem, type ItemEmbeddings } from './item-embeddings.js';
 import { SemanticIdentifier } from './identifier.js';
 
 export interface EmbeddingCacheOptions {

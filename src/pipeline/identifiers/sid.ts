@@ -4,7 +4,8 @@ import { performance } from 'node:perf_hooks';
 import type { NextItemDataset } from '../../data/index.js';
 import { buildSemanticIdentifier, type SidConfig } from '../../sid/build.js';
 import { cachedItemEmbeddings, loadSidIndex } from '../../sid/cache.js';
-import type { EmbeddingConfig, ItemEmbeddings } from '../../sid/embeddings.js';
+import type { EmbeddingConfig } from '../../sid/embedding-config.js';
+import type { ItemEmbeddings } from '../../sid/item-embeddings.js';
 import { SemanticIdentifier } from '../../sid/identifier.js';
 import type { IdentifierKind } from './types.js';
 

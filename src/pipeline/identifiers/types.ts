@@ -5,7 +5,7 @@ import type { NextItemDataset } from '../../data/index.js';
 import type { TitleIdentifierConfig } from '../../ids/index.js';
 import type { ItemIdentifier } from '../../ids/types.js';
 import type { SidConfig } from '../../sid/build.js';
-import type { EmbeddingConfig } from '../../sid/embeddings.js';
+import type { EmbeddingConfig } from '../../sid/embedding-config.js';
 
 /**
  * The run settings identifier kinds read (a run config satisfies it). Spelled out rather than imported so that the run
