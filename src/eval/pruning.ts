@@ -33,7 +33,7 @@ import type { PrefixTrie } from '../ids/trie.js';
 import type { GenRecModel } from '../model/genrec.js';
 import type { Example } from '../data/types.js';
 import { targetBatch } from '../model/targets.js';
-import { evaluateRankings } from './metrics.js';
+import { evaluateRankings, rankingMetricNames } from './metrics.js';
 import type { OnProgress } from '../util/progress.js';
 
 /** Rank of every target token among its trie-valid siblings (see module comment). */
@@ -472,7 +472,7 @@ export function pruningDiagnostics<S>(
   const rankOf = (lists: number[][]): Int32Array => Int32Array.from(lists, (l, u) => l.indexOf(targets[u]));
   const beamRank = rankOf(beamLists);
   const exactRank = rankOf(exactLists);
-  const metrics = settings.ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]);
+  const metrics = rankingMetricNames(settings.ks);
   const beamEval = evaluateRankings(beamLists, targets, metrics);
   const exactEval = evaluateRankings(exactLists, targets, metrics);
   const isCase: Record<string, Uint8Array> = {};
