@@ -11,7 +11,7 @@
 //   genrec config                       every configuration key with its default and documentation
 import { evalSettings, RunConfigDef, resolveRunConfig, type RunConfig } from '../pipeline/config.js';
 import { runExperiment, loadRun, checkRunData, type LoadedRun } from '../pipeline/run.js';
-import { parseCommandArgs, type CommandSpec, type ParsedArgs } from './args.js';
+import { parseCommandArgs, type CommandSpec, type ParsedArgs } from '../util/argv.js';
 import { loadDatasetFromSpec } from '../pipeline/dataset.js';
 import { evalMetricNames } from '../pipeline/evaluate.js';
 import { getTask } from '../pipeline/tasks/registry.js';
