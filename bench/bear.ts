@@ -42,42 +42,27 @@ import { seedProtocolRuns } from '../src/experiment/seeds.js';
 import { trainOrReuse, type StoredRun } from '../src/experiment/store.js';
 import { seedRun, summarize, type SeedRun, type Summary } from '../src/experiment/summary.js';
 import { pooledCell, seedColumns, summaryCells } from './seeds.js';
+import { benchCommand, configFlags } from './args.js';
 
-const OWN = new Set([
-  'sets',
-  'dataDir',
-  'seeds',
-  'embedded',
-  'beamSim',
-  'beamSimUsers',
-  'pruneUsers',
-  'users',
-  'paperSample',
-  'methods',
-  'reuse',
-  'diagnose',
-  'beamSimSets',
-  'tag',
-  'seedList',
-]);
+const BEAR_OPTIONS = {
+  sets: 'string',
+  dataDir: 'string',
+  seeds: 'positive',
+  embedded: 'bool',
+  beamSim: 'bool',
+  beamSimUsers: 'count',
+  pruneUsers: 'count',
+  users: 'count',
+  paperSample: 'bool',
+  methods: 'string',
+  reuse: 'bool',
+  diagnose: 'bool',
+  beamSimSets: 'string',
+  tag: 'text',
+  seedList: 'string',
+} as const;
 type Log = (line: string) => void;
 const log: Log = (l) => void process.stderr.write(l + '\n');
-
-function flag(args: Map<string, string>, key: string, def: string): string {
-  return args.get(key) ?? def;
-}
-
-function bool(args: Map<string, string>, key: string, def = false): boolean {
-  const v = flag(args, key, String(def));
-  if (v !== 'true' && v !== 'false') throw new Error(`bench bear: --${key} must be true or false, got '${v}'`);
-  return v === 'true';
-}
-
-function posInt(args: Map<string, string>, key: string, def: number): number {
-  const v = Number(flag(args, key, String(def)));
-  if (!Number.isInteger(v) || v < 0) throw new Error(`bench bear: --${key} must be a non-negative integer`);
-  return v;
-}
 
 /** Diagnostics of a finished run on test, ranking by its eval.scoring (cached next to it). */
 function diagnose(run: StoredRun, ds: NextItemDataset, pruneUsers: number): PruningSummary {
@@ -89,7 +74,7 @@ function runConfig(
   set: string,
   method: string,
   seed: number,
-  flags: Record<string, string>,
+  flags: object,
   threads: number,
   tag: string,
   extra: object = {},
@@ -108,7 +93,7 @@ function runConfig(
       },
       source: 'bench bear',
     },
-    { value: RunConfigDef.fromFlags(flags, 'bench arguments'), source: 'bench arguments' },
+    { value: flags, source: 'bench arguments' },
     { value: extra, source: 'bench bear (seed ≥ 1: epoch count of seed 0)' },
   ]);
 }
@@ -123,7 +108,7 @@ async function methodRuns(
   set: string,
   method: string,
   seeds: number[],
-  flags: Record<string, string>,
+  flags: object,
   threads: number,
   reuse: boolean,
   tag: string,
@@ -159,28 +144,27 @@ function printTable(title: string, summary: Record<string, Summary>): void {
   console.log('\n' + formatMarkdownTable(rows, cols));
 }
 
-export async function runBearBench(args: Map<string, string>): Promise<Record<string, unknown>> {
-  const dataDir = args.get('dataDir') ?? process.env.GENREC_SHARED_DATA ?? resolve(process.cwd(), '../shared/data');
-  const embedded = bool(args, 'embedded');
+export const bearBench = benchCommand('bear', BEAR_OPTIONS, true, async (args) => {
+  const { options } = args;
+  const dataDir = options.dataDir ?? process.env.GENREC_SHARED_DATA ?? resolve(process.cwd(), '../shared/data');
+  const embedded = options.embedded ?? false;
   const sets = embedded
     ? ['embedded:office-mini']
-    : flag(args, 'sets', 'amazon-office,amazon-book,amazon-toy').split(',').filter(Boolean);
-  const methods = flag(args, 'methods', 'sft,msl,bear').split(',');
-  const nSeeds = posInt(args, 'seeds', 3);
-  if (nSeeds < 1) throw new Error('bench bear: --seeds must be ≥ 1');
-  const beamSim = bool(args, 'beamSim');
-  const beamSimUsers = posInt(args, 'beamSimUsers', 2000);
-  const pruneUsers = posInt(args, 'pruneUsers', 0);
-  const users = posInt(args, 'users', 0);
-  const paperSample = bool(args, 'paperSample', true);
-  const reuse = bool(args, 'reuse', true);
-  const doDiagnose = bool(args, 'diagnose', true);
-  const tag = flag(args, 'tag', '');
+    : (options.sets ?? 'amazon-office,amazon-book,amazon-toy').split(',').filter(Boolean);
+  const methods = (options.methods ?? 'sft,msl,bear').split(',');
+  const nSeeds = options.seeds ?? 3;
+  const beamSim = options.beamSim ?? false;
+  const beamSimUsers = options.beamSimUsers ?? 2000;
+  const pruneUsers = options.pruneUsers ?? 0;
+  const users = options.users ?? 0;
+  const paperSample = options.paperSample ?? true;
+  const reuse = options.reuse ?? true;
+  const doDiagnose = options.diagnose ?? true;
+  const tag = options.tag ?? '';
   if (!isRunTag(tag)) throw new Error(`bench bear: --tag must be letters, digits, '.', '_' or '-', got '${tag}'`);
-  const flags: Record<string, string> = {};
-  for (const [k, v] of args) if (!OWN.has(k)) flags[k] = v;
-  const threads = applyThreads(Number(flags.threads ?? 0));
-  const seedList = args.get('seedList');
+  const flags = configFlags(RunConfigDef, args);
+  const threads = applyThreads(flags.threads ?? 0);
+  const seedList = options.seedList;
   const seeds = seedList
     ? seedList.split(',').map((x) => {
         const v = Number(x);
@@ -247,7 +231,7 @@ export async function runBearBench(args: Map<string, string>): Promise<Record<st
   if (beamSim) {
     const simSets = embedded
       ? ['embedded:office-mini']
-      : flag(args, 'beamSimSets', 'amazon-toy,amazon-book').split(',').filter(Boolean);
+      : (options.beamSimSets ?? 'amazon-toy,amazon-book').split(',').filter(Boolean);
     for (const set of simSets) {
       const spec = setSpec(set, dataDir, false);
       const ds = userSubset(loadDatasetFromSpec(spec), beamSimUsers);
@@ -271,4 +255,4 @@ export async function runBearBench(args: Map<string, string>): Promise<Record<st
   }
   writeJsonAtomicSync(join('runs', 'bench', `bear-${Date.now()}.json`), { codeVersion: codeVersion().string, result });
   return result;
-}
+});

@@ -5,13 +5,12 @@
 import { adam, manualSeed, noGrad, randint, getNumThreads, tidy, keep } from '../src/engine/index.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import { REFERENCE_CONFIG, Transformer, selectCache, type KVCache } from '../src/model/transformer.js';
-import { rejectUnknownFlags } from './args.js';
+import { benchCommand } from './args.js';
 import { median, peakRssMb, timeMs } from './timing.js';
 
-export function runEngineBench(args: Map<string, string>): Record<string, number> {
-  rejectUnknownFlags('engine', args, ['threads', 'steps']);
-  applyThreads(Number(args.get('threads') ?? 0), console.log); // 0: the cores that are really free, and why
-  const steps = Math.max(10, Number(args.get('steps') ?? 10));
+export const engineBench = benchCommand('engine', { threads: 'count', steps: 'count' }, false, ({ options }) => {
+  applyThreads(options.threads ?? 0, console.log); // 0: the cores that are really free, and why
+  const steps = Math.max(10, options.steps ?? 10);
   manualSeed(0);
   const model = new Transformer(REFERENCE_CONFIG);
   const opt = adam(model.parameters(), { lr: 1e-3 });
@@ -85,7 +84,7 @@ export function runEngineBench(args: Map<string, string>): Record<string, number
   console.log(`cache reorder ${round(reorder_ms)} ms (beam search's extra per step, not in decode_step_ms)`);
   console.log(`peak RSS     ${result.rss_mb} MB, threads ${result.threads}`);
   return result;
-}
+});
 
 function round(v: number): number {
   return Math.round(v * 100) / 100;

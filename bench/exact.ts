@@ -10,24 +10,29 @@ import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { loadRun } from '../src/pipeline/load-run.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import { formatConsoleTable, type Row } from '../src/report/table.js';
-import { rejectUnknownFlags } from './args.js';
+import { benchCommand } from './args.js';
 import { peakRssMb } from './timing.js';
 
-export function runExactBench(args: Map<string, string>): Record<string, unknown> {
-  rejectUnknownFlags('exact', args, ['run', 'users', 'limits', 'split', 'threads']);
-  const dir = args.get('run');
+const EXACT_OPTIONS = {
+  run: 'string',
+  users: 'positive',
+  limits: 'string',
+  split: ['test', 'valid'],
+  threads: 'count',
+} as const;
+
+export const exactBench = benchCommand('exact', EXACT_OPTIONS, false, ({ options }) => {
+  const dir = options.run;
   if (!dir) throw new Error('bench exact: --run DIR is required (a trained run directory)');
-  const users = Number(args.get('users') ?? 20);
-  if (!Number.isInteger(users) || users < 1) throw new Error('bench exact: --users must be a positive integer');
-  const limits = (args.get('limits') ?? '16384,0').split(',').map((s) => {
+  const users = options.users ?? 20;
+  const limits = (options.limits ?? '16384,0').split(',').map((s) => {
     const v = Number(s);
     if (!Number.isInteger(v) || v < 0) throw new Error(`bench exact: --limits entry '${s}' is not an integer ≥ 0`);
     return v === 0 ? Number.MAX_SAFE_INTEGER : v;
   });
   limits.sort((a, b) => a - b);
-  const split = args.get('split') ?? 'test';
-  if (split !== 'test' && split !== 'valid') throw new Error(`bench exact: --split must be test or valid`);
-  applyThreads(Number(args.get('threads') ?? 0));
+  const split = options.split ?? 'test';
+  applyThreads(options.threads ?? 0);
   const run = loadRun(dir);
   const ds = loadDatasetFromSpec(run.config.dataset);
   const rows = ds[split].slice(0, users);
@@ -78,4 +83,4 @@ export function runExactBench(args: Map<string, string>): Record<string, unknown
     ]),
   );
   return { run: dir, split, users: rows.length, results: out };
-}
+});

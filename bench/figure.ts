@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { wilsonInterval } from '../src/eval/stats.js';
 import { barFigureSvg, type Bar, type BarPanel } from '../src/report/plot.js';
 import { writeFileAtomicSync } from '../src/util/atomic.js';
-import { rejectUnknownFlags } from './args.js';
+import { benchCommand } from './args.js';
 import type { Summary } from '../src/experiment/summary.js';
 
 /** What the figure reads from a `bench scoring` result. */
@@ -59,9 +59,10 @@ export function scoringFigureSvg(results: ScoringFigureInput[], title: string, c
   return barFigureSvg(scoringPanels(results), { title, caption, panelWidth: 330, panelHeight: 230 });
 }
 
-export function runFigureBench(args: Map<string, string>): Record<string, unknown> {
-  rejectUnknownFlags('figure', args, ['files', 'out', 'title']);
-  const files = (args.get('files') ?? '').split(',').filter(Boolean);
+const FIGURE_OPTIONS = { files: 'string', out: 'string', title: 'string' } as const;
+
+export const figureBench = benchCommand('figure', FIGURE_OPTIONS, false, ({ options }) => {
+  const files = (options.files ?? '').split(',').filter(Boolean);
   if (files.length === 0) throw new Error('bench figure: --files a.json,b.json (bench scoring results) is required');
   const results = files.map((file) => {
     let doc: { result?: ScoringFigureInput };
@@ -75,7 +76,7 @@ export function runFigureBench(args: Map<string, string>): Record<string, unknow
       throw new Error(`bench figure: ${file}: not a bench scoring results file (no result.set / result.methods)`);
     return r;
   });
-  const out = args.get('out') ?? 'runs/bench/figure-bear.svg';
+  const out = options.out ?? 'runs/bench/figure-bear.svg';
   const tags = results
     .map((r) => {
       const t = Object.entries(r.methods).map(([m, v]) =>
@@ -84,8 +85,8 @@ export function runFigureBench(args: Map<string, string>): Record<string, unknow
       return `${r.set.replace(/^amazon-/, '')}: ${t.join(', ')}`;
     })
     .join('; ');
-  const title = args.get('title') ?? 'SFT, MSL and BEAR: accuracy and beam-search pruning';
+  const title = options.title ?? 'SFT, MSL and BEAR: accuracy and beam-search pruning';
   writeFileAtomicSync(out, scoringFigureSvg(results, title, `method, run tag, decoding distribution — ${tags}`));
   console.log(`figure: ${out}`);
   return { out, files, sets: results.map((r) => r.set) };
-}
+});

@@ -18,7 +18,7 @@ import {
   tidy,
 } from '../src/engine/index.js';
 import { REFERENCE_CONFIG, Transformer } from '../src/model/transformer.js';
-import { rejectUnknownFlags } from './args.js';
+import { benchCommand } from './args.js';
 import { Rng } from '../src/util/rng.js';
 import { createObjective } from '../src/train/objectives/registry.js';
 import type { Objective, ObjectiveInput } from '../src/train/objectives/types.js';
@@ -77,11 +77,12 @@ const VARIANTS: [string, string, Record<string, unknown>][] = [
   ['bear_sft_direct', 'bear', { base: 'sft', form: 'direct' }],
 ];
 
-export function runObjectivesBench(args: Map<string, string>): Record<string, unknown> {
-  rejectUnknownFlags('objectives', args, ['threads', 'repeats', 'objective-repeats']);
-  const threads = Number(args.get('threads') ?? (Number(process.env.GENREC_THREADS ?? 0) || getNumThreads()));
-  const repeats = Math.max(20, Number(args.get('repeats') ?? 20));
-  const objectiveRepeats = Math.max(repeats, Number(args.get('objective-repeats') ?? 100));
+const OBJECTIVES_OPTIONS = { threads: 'count', repeats: 'count', 'objective-repeats': 'count' } as const;
+
+export const objectivesBench = benchCommand('objectives', OBJECTIVES_OPTIONS, false, ({ options }) => {
+  const threads = options.threads ?? (Number(process.env.GENREC_THREADS ?? 0) || getNumThreads());
+  const repeats = Math.max(20, options.repeats ?? 20);
+  const objectiveRepeats = Math.max(repeats, options['objective-repeats'] ?? 100);
   setNumThreads(threads);
   manualSeed(0);
   const rng = new Rng(0);
@@ -155,4 +156,4 @@ export function runObjectivesBench(args: Map<string, string>): Record<string, un
       `(bear[sft base]/sft step ${res.step_ratio_bear_sft_base_over_sft}x; bear/msl step ${res.step_ratio_bear_over_msl}x)`,
   );
   return res;
-}
+});

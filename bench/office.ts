@@ -22,18 +22,21 @@ import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
 import { peakRssMb } from './timing.js';
+import { benchCommand, configFlags } from './args.js';
+import type { ParsedArgs } from '../src/util/argv.js';
 
 const METRICS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10'];
-const OWN = new Set([
-  'seeds',
-  'methods',
-  'dataDir',
-  'set',
-  'reuse',
-  'paperSample',
-  'sasrec.refit',
-  'sasrec.trainOnPrefixes',
-]);
+const COMPARE_OPTIONS = {
+  seeds: 'count',
+  methods: 'string',
+  dataDir: 'string',
+  set: 'string',
+  reuse: 'bool',
+  paperSample: 'bool',
+  'sasrec.refit': 'bool',
+  'sasrec.trainOnPrefixes': 'bool',
+} as const;
+type CompareArgs = ParsedArgs<typeof COMPARE_OPTIONS>;
 
 /** Mean of the finite values (null when there is none, e.g. users/s of the popularity baseline). */
 function finiteMean(xs: number[]): number | null {
@@ -73,23 +76,20 @@ function identifierFigures(dir: string): Pick<MethodRun, 'codeLength' | 'index'>
   };
 }
 
-async function runCompareBench(
-  args: Map<string, string>,
-  defaultSet = 'amazon-office',
-): Promise<Record<string, unknown>> {
-  const dataDir = args.get('dataDir') ?? process.env.GENREC_SHARED_DATA ?? resolve(process.cwd(), '../shared/data');
-  const set = args.get('set') ?? defaultSet;
+async function runCompareBench(args: CompareArgs, defaultSet = 'amazon-office'): Promise<Record<string, unknown>> {
+  const { options } = args;
+  const flags = configFlags(RunConfigDef, args); // first: a bad flag fails before any work
+  const dataDir = options.dataDir ?? process.env.GENREC_SHARED_DATA ?? resolve(process.cwd(), '../shared/data');
+  const set = options.set ?? defaultSet;
   const dir = join(dataDir, set);
   if (!existsSync(join(dir, 'train.csv'))) throw new Error(`bench: ${dir}/train.csv not found (set --dataDir)`);
-  const seeds = Array.from({ length: Number(args.get('seeds') ?? 1) }, (_, i) => i);
-  const methods = (args.get('methods') ?? 'popularity,sasrec,sft,msl').split(',');
-  const reuse = args.get('reuse') === 'true';
-  const flags: Record<string, string> = {};
-  for (const [k, v] of args) if (!OWN.has(k)) flags[k] = v;
+  const seeds = Array.from({ length: options.seeds ?? 1 }, (_, i) => i);
+  const methods = (options.methods ?? 'popularity,sasrec,sft,msl').split(',');
+  const reuse = options.reuse ?? false;
   // the same data-set spec as `bench bear` (book and toy: the paper's train_10000 sample), so runs are shared
-  const spec = setSpec(set, dataDir, (args.get('paperSample') ?? 'true') === 'true');
+  const spec = setSpec(set, dataDir, options.paperSample ?? true);
   const ds: NextItemDataset = loadDatasetFromSpec(spec);
-  const threads = applyThreads(Number(flags.threads ?? 0));
+  const threads = applyThreads(flags.threads ?? 0);
   process.stderr.write(
     `[bench] ${set}: ${ds.items.length} items, train ${ds.train.length} / valid ${ds.valid.length} / test ${ds.test.length}; ${threads} threads\n`,
   );
@@ -107,8 +107,8 @@ async function runCompareBench(
       } else if (m === 'sasrec') {
         const cfg = SasrecConfig.merge(SasrecConfig.defaults(), {
           seed,
-          refit: (args.get('sasrec.refit') ?? 'true') === 'true',
-          trainOnPrefixes: (args.get('sasrec.trainOnPrefixes') ?? 'false') === 'true',
+          refit: options['sasrec.refit'] ?? true,
+          trainOnPrefixes: options['sasrec.trainOnPrefixes'] ?? false,
         });
         const model = new Sasrec(ds.items.length, cfg);
         model.fit(ds.train, ds.valid);
@@ -125,7 +125,7 @@ async function runCompareBench(
         const out = benchRunDir(set, m, seed);
         const cfg = resolveRunConfig([
           { value: { dataset: spec, identifier, objective, seed, out, threads }, source: 'bench' },
-          { value: RunConfigDef.fromFlags(flags, 'bench arguments'), source: 'bench arguments' },
+          { value: flags, source: 'bench arguments' },
         ]);
         const r = await trainOrReuse(cfg, ds, { reuse, log: (l) => void process.stderr.write(l + '\n') });
         runs[m].push({
@@ -224,8 +224,14 @@ async function runCompareBench(
   return { ...summary, peak_rss_mb: Math.round(peakRssMb()) };
 }
 
-export const runOfficeBench = (args: Map<string, string>) => runCompareBench(args, 'amazon-office');
+export const officeBench = benchCommand('office', COMPARE_OPTIONS, true, (args) =>
+  runCompareBench(args, 'amazon-office'),
+);
 
 /** Issue 5: semantic IDs vs title identifiers (`--set amazon-toy` for the second data set). */
-export const runSidBench = (args: Map<string, string>) =>
-  runCompareBench(new Map([['methods', 'sft,msl,bear,sid:sft,sid:msl,sid:bear'], ...args]), 'amazon-office');
+export const sidBench = benchCommand('sid', COMPARE_OPTIONS, true, (args) =>
+  runCompareBench(
+    { ...args, options: { methods: 'sft,msl,bear,sid:sft,sid:msl,sid:bear', ...args.options } },
+    'amazon-office',
+  ),
+);

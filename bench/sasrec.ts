@@ -12,11 +12,12 @@ import path from 'node:path';
 import { BASELINE_METRICS, evaluateBaseline, Popularity, Sasrec, SasrecConfig } from '../src/baselines/index.js';
 import { loadDataset, type NextItemDataset } from '../src/data/index.js';
 import { getNumThreads, setNumThreads } from '../src/engine/index.js';
+import { benchCommand, configFlags } from './args.js';
 
-const OWN_KEYS = new Set(['data', 'threads', 'dataDir']);
+const SASREC_OPTIONS = { data: ['embedded', 'office', 'both'], threads: 'positive', dataDir: 'string' } as const;
 
-function sharedDataDir(args: Map<string, string>): string {
-  return args.get('dataDir') ?? process.env.GENREC_SHARED_DATA ?? path.resolve(process.cwd(), '../shared/data');
+function sharedDataDir(dataDir: string | undefined): string {
+  return dataDir ?? process.env.GENREC_SHARED_DATA ?? path.resolve(process.cwd(), '../shared/data');
 }
 
 function round(x: number): number {
@@ -63,18 +64,14 @@ function runOne(ds: NextItemDataset, cfg: SasrecConfig): Record<string, unknown>
   }
 }
 
-export async function runSasrecBench(args: Map<string, string>): Promise<Record<string, unknown>> {
-  const threads = Number(args.get('threads') ?? 1);
-  if (!Number.isSafeInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer`);
-  setNumThreads(threads);
-  const flags: Record<string, string> = {};
-  for (const [k, v] of args) if (!OWN_KEYS.has(k)) flags[k] = v;
-  const cfg = SasrecConfig.merge(SasrecConfig.defaults(), SasrecConfig.fromFlags(flags, 'bench arguments'));
-  const which = args.get('data') ?? 'both';
-  if (!['embedded', 'office', 'both'].includes(which)) throw new Error(`--data must be embedded, office or both`);
+export const sasrecBench = benchCommand('sasrec', SASREC_OPTIONS, true, (args) => {
+  const { options } = args;
+  setNumThreads(options.threads ?? 1);
+  const cfg = SasrecConfig.merge(SasrecConfig.defaults(), configFlags(SasrecConfig, args), 'bench arguments');
+  const which = options.data ?? 'both';
   const sets: NextItemDataset[] = [];
   if (which !== 'office') sets.push(loadDataset({ format: 'embedded' }));
-  const officeDir = path.join(sharedDataDir(args), 'amazon-office');
+  const officeDir = path.join(sharedDataDir(options.dataDir), 'amazon-office');
   const skipped: string[] = [];
   if (which !== 'embedded') {
     if (fs.existsSync(path.join(officeDir, 'train.csv'))) sets.push(loadDataset({ format: 'windows', dir: officeDir }));
@@ -83,4 +80,4 @@ export async function runSasrecBench(args: Map<string, string>): Promise<Record<
   const results: Record<string, unknown> = {};
   for (const ds of sets) results[ds.name] = runOne(ds, cfg);
   return { bench: 'sasrec', threads: getNumThreads(), config: cfg, results, skipped };
-}
+});

@@ -27,7 +27,7 @@ import { applyThreads } from '../src/pipeline/threads.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
 import { writeFileAtomicSync, writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
-import { rejectUnknownFlags } from './args.js';
+import { benchCommand } from './args.js';
 import { scoringFigureSvg } from './figure.js';
 import { cachedEvaluation, cachedTestFigures, type CachedEval } from '../src/experiment/figures.js';
 import { benchRunDir, isRunTag } from '../src/experiment/naming.js';
@@ -36,25 +36,19 @@ import { seedRun, summarize, type SeedRun, type Summary } from '../src/experimen
 import { pooledCell, seedColumns, summaryCells } from './seeds.js';
 
 const SCORINGS: TokenScoring[] = ['full', 'valid'];
-const OWN = new Set([
-  'set',
-  'methods',
-  'seeds',
-  'selectTag',
-  'finalTag',
-  'validUsers',
-  'choose',
-  'diagnose',
-  'pruneUsers',
-  'threads',
-]);
+const SCORING_OPTIONS = {
+  set: 'string',
+  methods: 'string',
+  seeds: 'count',
+  selectTag: 'text',
+  finalTag: 'text',
+  validUsers: 'count',
+  choose: 'text',
+  diagnose: 'bool',
+  pruneUsers: 'count',
+  threads: 'count',
+} as const;
 const log = (l: string): void => void process.stderr.write(l + '\n');
-
-function nonNegInt(args: Map<string, string>, key: string, def: number): number {
-  const v = Number(args.get(key) ?? def);
-  if (!Number.isInteger(v) || v < 0) throw new Error(`bench scoring: --${key} must be an integer ≥ 0`);
-  return v;
-}
 
 /** --choose msl=valid,bear=valid → { msl: 'valid', bear: 'valid' } (methods must be among `methods`). */
 function parseChoices(spec: string, methods: string[]): Record<string, TokenScoring> {
@@ -98,21 +92,18 @@ export function parseTags(
   return Object.fromEntries(methods.map((m) => [m, over[m] ?? fallback]));
 }
 
-export function runScoringBench(args: Map<string, string>): Record<string, unknown> {
-  rejectUnknownFlags('scoring', args, OWN);
-  const set = args.get('set');
+export const scoringBench = benchCommand('scoring', SCORING_OPTIONS, false, ({ options }) => {
+  const set = options.set;
   if (!set) throw new Error('bench scoring: --set is required (e.g. amazon-office)');
-  const methods = (args.get('methods') ?? 'sft,msl,bear').split(',').filter(Boolean);
-  const nSeeds = nonNegInt(args, 'seeds', 3);
-  const selectTags = parseTags('selectTag', args.get('selectTag'), methods, 'prefixsel');
-  const finalTags = parseTags('finalTag', args.get('finalTag'), methods, 'prefix');
-  const validUsers = nonNegInt(args, 'validUsers', 0);
-  const pruneUsers = nonNegInt(args, 'pruneUsers', 500);
-  const diagnoseFlag = args.get('diagnose') ?? 'true';
-  if (diagnoseFlag !== 'true' && diagnoseFlag !== 'false')
-    throw new Error('bench scoring: --diagnose must be true or false');
-  const given = parseChoices(args.get('choose') ?? '', methods);
-  applyThreads(nonNegInt(args, 'threads', 0));
+  const methods = (options.methods ?? 'sft,msl,bear').split(',').filter(Boolean);
+  const nSeeds = options.seeds ?? 3;
+  const selectTags = parseTags('selectTag', options.selectTag, methods, 'prefixsel');
+  const finalTags = parseTags('finalTag', options.finalTag, methods, 'prefix');
+  const validUsers = options.validUsers ?? 0;
+  const pruneUsers = options.pruneUsers ?? 500;
+  const diagnose = options.diagnose ?? true;
+  const given = parseChoices(options.choose ?? '', methods);
+  applyThreads(options.threads ?? 0);
 
   const final0 = benchRunDir(set, methods[0], 0, finalTags[methods[0]]);
   const first = readRun(final0, 0);
@@ -146,7 +137,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
       if (!run || !existsSync(join(dir, 'model.safetensors'))) continue;
       let ev: CachedEval;
       let diag: PruningSummary | null = null;
-      if (diagnoseFlag === 'true') {
+      if (diagnose) {
         const both = cachedTestFigures(dir, run.config, ds.test, ds.fingerprint, pruneUsers, chosen, log);
         ev = both.evaluation;
         diag = both.diagnostics;
@@ -165,7 +156,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
       seeds: seeds.map((r) => r.seed).join(','),
       ...summaryCells(summary),
     };
-    if (diagnoseFlag === 'true') row['PR@10 pooled'] = pooledCell(summary, 'pr@10') ?? '–';
+    if (diagnose) row['PR@10 pooled'] = pooledCell(summary, 'pr@10') ?? '–';
     rows.push(row);
     out[m] = {
       chosen,
@@ -184,7 +175,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
     { key: 'chosen' },
     { key: 'seeds' },
     ...seedColumns(),
-    ...(diagnoseFlag === 'true' ? [{ key: 'PR@10 pooled', header: 'PR@10 pooled (pruned/cases) [95%]' }] : []),
+    ...(diagnose ? [{ key: 'PR@10 pooled', header: 'PR@10 pooled (pruned/cases) [95%]' }] : []),
   ];
   console.log(
     `\n${set}: decoding distribution chosen on validation, test with the choice (mean ± std over seeds; PR@K on ${pruneUsers ? `the first ${pruneUsers}` : 'all'} test rows)`,
@@ -243,7 +234,7 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
   };
   const stem = join('runs', 'bench', `scoring-${set}-${Date.now()}`);
   writeJsonAtomicSync(`${stem}.json`, { codeVersion: codeVersion().string, result });
-  if (diagnoseFlag === 'true') {
+  if (diagnose) {
     writeFileAtomicSync(
       `${stem}.svg`,
       scoringFigureSvg([result], `${set}: NDCG@10 and beam-search pruning`, `results: ${stem}.json`),
@@ -251,4 +242,4 @@ export function runScoringBench(args: Map<string, string>): Record<string, unkno
     console.log(`results: ${stem}.json, figure: ${stem}.svg`);
   }
   return result;
-}
+});

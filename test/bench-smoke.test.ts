@@ -18,8 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedDir } from '../src/data/index.js';
 import { setNumThreads } from '../src/engine/index.js';
-import { runBearBench } from '../bench/bear.js';
-import { parseTags, runScoringBench } from '../bench/scoring.js';
+import { bearBench } from '../bench/bear.js';
+import { parseTags, scoringBench } from '../bench/scoring.js';
 import { pooledCell } from '../bench/seeds.js';
 import { summarize, type SeedRun } from '../src/experiment/summary.js';
 import { cachedTestFigures } from '../src/experiment/figures.js';
@@ -34,7 +34,8 @@ import { wilsonInterval } from '../src/eval/stats.js';
 
 setNumThreads(1);
 
-const args = (o: Record<string, string>) => new Map(Object.entries(o));
+/** A bench command line from option → value (each as `--key value`). */
+const args = (o: Record<string, string>) => Object.entries(o).flatMap(([k, v]) => [`--${k}`, v]);
 /** A small windows-format set `mini` under `dataDir`: the embedded set's catalogue, its first `rows` rows per split. */
 function miniSet(dataDir: string, rows: number): void {
   const src = embeddedDir();
@@ -70,10 +71,10 @@ test('bench bear (--seedList) and bench scoring (choice on validation, all seeds
     miniSet('data', 40);
     const final = { ...COMMON, select: 'false', tag: 'prefix', methods: 'sft,bear', pruneUsers: '5' };
     // without selection seed 1 needs nothing from seed 0, so it can run first (or beside it)
-    await runBearBench(args({ ...final, seedList: '1', diagnose: 'false' }));
+    await bearBench(args({ ...final, seedList: '1', diagnose: 'false' }));
     assert.ok(!existsSync(join('runs', 'bench', 'mini-sft-s0-prefix')));
-    await runBearBench(args({ ...final, seeds: '1' }));
-    await runBearBench(
+    await bearBench(args({ ...final, seeds: '1' }));
+    await bearBench(
       args({ ...COMMON, tag: 'prefixsel', seeds: '1', methods: 'bear', diagnose: 'false', refit: 'false' }),
     );
     const runs = readdirSync(join('runs', 'bench'))
@@ -87,7 +88,7 @@ test('bench bear (--seedList) and bench scoring (choice on validation, all seeds
       'mini-sft-s1-prefix',
     ]);
     const flags = { set: 'mini', methods: 'sft,bear', validUsers: '30', pruneUsers: '5', seeds: '3' };
-    const r = runScoringBench(args(flags)) as {
+    const r = scoringBench(args(flags)) as {
       methods: Record<string, { chosen: string; how: string; validScores: object; seeds: { seed: number }[] }>;
       comparisons: Record<string, { seeds: number[] }>;
     };
@@ -106,17 +107,17 @@ test('bench bear (--seedList) and bench scoring (choice on validation, all seeds
     const bearDir = join('runs', 'bench', 'mini-bear-s1-prefix');
     assert.ok(existsSync(join(bearDir, `pruning-test-5${r.methods.bear.chosen === 'full' ? '' : '-valid'}.json`)));
     // cached figures come back unchanged; a given choice overrides validation
-    const again = runScoringBench(args(flags)) as typeof r;
+    const again = scoringBench(args(flags)) as typeof r;
     assert.deepEqual(again.methods, r.methods);
-    const given = runScoringBench(args({ ...flags, choose: 'bear=valid,sft=valid', diagnose: 'false' })) as typeof r;
+    const given = scoringBench(args({ ...flags, choose: 'bear=valid,sft=valid', diagnose: 'false' })) as typeof r;
     assert.equal(given.methods.bear.how, 'given');
     assert.equal(given.methods.sft.chosen, 'valid');
-    assert.throws(() => runScoringBench(args({ ...flags, choose: 'msl=valid' })), /--choose/);
+    assert.throws(() => scoringBench(args({ ...flags, choose: 'msl=valid' })), /--choose/);
     assert.throws(
-      () => runScoringBench(args({ ...flags, finalTag: 'prefix,sft=nosuch' })),
+      () => scoringBench(args({ ...flags, finalTag: 'prefix,sft=nosuch' })),
       /no finished run .*mini-sft-s0-nosuch/,
     );
-    assert.throws(() => runScoringBench(args({ ...flags, bogus: '1' })), /unknown flag --bogus/);
+    assert.throws(() => scoringBench(args({ ...flags, bogus: '1' })), /bench scoring: unknown option --bogus/);
 
     // diagnostics on every test row: one beam search serves both, and the evaluation it gives equals a plain one
     const dir1 = join('runs', 'bench', 'mini-sft-s1-prefix');

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCommandArgs, type CommandSpec } from '../src/cli/args.js';
+import { parseCommandArgs, type CommandSpec } from '../src/util/argv.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', 'src', 'cli', 'main.js');
+const BENCH = join(here, '..', 'bench', 'main.js');
 
 const spec: CommandSpec = {
   name: 'cmd',
@@ -93,4 +94,59 @@ test('cli: valueless and malformed options fail naming the option, before any wo
     assert.match(r.stderr, re, args.join(' '));
     assert.doesNotMatch(r.stderr, /beamWidth: /, 'the error blames the option given, not another key');
   }
+});
+
+test('cli args: text options take any string, the empty one included; option types follow the kinds', () => {
+  const tags = parseCommandArgs({ name: 'b', options: { tag: 'text', n: 'count', on: 'bool' }, config: false }, [
+    '--tag',
+    '',
+    '--n=0',
+    '--on',
+  ]);
+  assert.deepEqual(tags.options, { tag: '', n: 0, on: true });
+  const n: number | undefined = tags.options.n; // typed per kind
+  assert.equal(n, 0);
+  assert.throws(
+    () => parseCommandArgs({ name: 'b', options: { tag: 'text' }, config: false }, ['--tag']),
+    /b: --tag needs a value/,
+  );
+});
+
+function bench(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [BENCH, ...args], { encoding: 'utf8' });
+}
+
+test('bench: every bench parses its flags with the same parser, failing before any work and naming the flag', () => {
+  // benches with their own options only: the parser refuses the flag; benches that forward the rest to a
+  // configuration (office, sid, bear: the run config; sasrec: SasrecConfig) let that configuration refuse it
+  for (const b of ['engine', 'objectives', 'exact', 'scoring', 'figure'])
+    assert.match(bench(b, '--bogus', '1').stderr, new RegExp(`bench ${b}: unknown option --bogus`), b);
+  for (const b of ['office', 'sid', 'bear', 'sasrec']) {
+    const r = bench(b, '--bogus', '1');
+    assert.equal(r.status, 1, b);
+    assert.match(r.stderr, /unknown key 'bogus'/, b);
+  }
+  const cases: [string[], RegExp][] = [
+    [['engine', '--steps', 'abc'], /bench engine: --steps must be an integer ≥ 0, got 'abc'/],
+    [['engine', '--threads', '2', '--threads', '3'], /bench engine: --threads given twice/],
+    [['scoring', '--set', 'x', '--diagnose', 'yes'], /bench scoring: --diagnose must be true or false, got 'yes'/],
+    [['scoring', '--set'], /bench scoring: --set needs a value/],
+    [['exact', '--run', 'd', '--users', '0'], /bench exact: --users must be an integer ≥ 1, got '0'/],
+    [['exact', '--run', 'd', '--split', 'train'], /bench exact: --split must be one of test, valid, got 'train'/],
+    [['figure', 'stray'], /bench figure: unexpected argument 'stray'/],
+    [['bear', '--embedded', 'yes'], /bench bear: --embedded must be true or false, got 'yes'/],
+    [['bear', '--seeds', '0'], /bench bear: --seeds must be an integer ≥ 1, got '0'/],
+    [['bear', '--trainer.epochs=x'], /run\.trainer\.epochs: must be an integer/],
+    [['office', '--reuse=maybe'], /bench office: --reuse must be true or false, got 'maybe'/],
+    [['sasrec', '--data', 'all'], /bench sasrec: --data must be one of embedded, office, both, got 'all'/],
+    [['sasrec', '--maxEpochs', 'x'], /maxEpochs: must be an integer/],
+  ];
+  for (const [argv, re] of cases) {
+    const r = bench(...argv);
+    assert.equal(r.status, 1, argv.join(' '));
+    assert.match(r.stderr, re, argv.join(' '));
+  }
+  const u = bench('nosuch');
+  assert.equal(u.status, 2);
+  assert.match(u.stderr, /usage: npm run bench/);
 });

@@ -10,10 +10,12 @@ import {
   bijectiveDigits,
   buildTitleIdentifier,
   historyTokenBatch,
-  parseTitleConfig,
+  checkTitleConfig,
+  TitleIdentifierConfigDef,
   type IdItem,
 } from '../src/ids/index.js';
 import { identifierFromJSON } from '../src/pipeline/identifiers/registry.js';
+import { RunConfigDef, resolveRunConfig } from '../src/pipeline/config.js';
 
 const items = (titles: string[]): IdItem[] => titles.map((title, index) => ({ index, title }));
 
@@ -99,25 +101,48 @@ test('too many collisions without disambiguators fails loudly', () => {
 });
 
 test('config validation names the key', () => {
-  assert.deepEqual(parseTitleConfig({}), {
+  const parse = (o: unknown) => checkTitleConfig(TitleIdentifierConfigDef.parse(o));
+  assert.deepEqual(parse({}), {
     vocabSize: 2048,
     maxTokens: 24,
     lowercase: false,
     disambiguators: 32,
     minPairFrequency: 2,
   });
-  assert.throws(() => parseTitleConfig({ vocab: 3 }), /unknown key 'vocab'/);
-  assert.throws(() => parseTitleConfig({ vocabSize: 10 }), /'vocabSize'/);
-  assert.throws(() => parseTitleConfig({ vocabSize: '2048' }), /'vocabSize'/);
-  assert.throws(() => parseTitleConfig({ maxTokens: 0 }), /'maxTokens'/);
-  assert.throws(() => parseTitleConfig({ maxTokens: 2.5 }), /'maxTokens'/);
-  assert.throws(() => parseTitleConfig({ lowercase: 'yes' }), /'lowercase'/);
-  assert.throws(() => parseTitleConfig({ disambiguators: -1 }), /'disambiguators'/);
-  assert.throws(() => parseTitleConfig({ minPairFrequency: 0 }), /'minPairFrequency'/);
-  assert.throws(() => parseTitleConfig(null), /must be an object/);
+  assert.throws(() => parse({ vocab: 3 }), /unknown key 'vocab'/);
+  assert.throws(() => parse({ vocabSize: 10 }), /ids\.vocabSize/);
+  assert.throws(() => parse({ vocabSize: '2048' }), /ids\.vocabSize/);
+  assert.throws(() => parse({ maxTokens: 0 }), /ids\.maxTokens/);
+  assert.throws(() => parse({ maxTokens: 2.5 }), /ids\.maxTokens/);
+  assert.throws(() => parse({ lowercase: 'yes' }), /ids\.lowercase/);
+  assert.throws(() => parse({ disambiguators: -1 }), /ids\.disambiguators/);
+  assert.throws(() => parse({ minPairFrequency: 0 }), /ids\.minPairFrequency/);
+  assert.throws(() => parse(null), /expected an object/);
   // vocabSize bound depends on disambiguators
-  assert.equal(parseTitleConfig({ disambiguators: 0, vocabSize: 261 }).vocabSize, 261);
-  assert.throws(() => parseTitleConfig({ disambiguators: 1, vocabSize: 261 }), /'vocabSize'/);
+  assert.equal(parse({ disambiguators: 0, vocabSize: 261 }).vocabSize, 261);
+  assert.throws(() => parse({ disambiguators: 1, vocabSize: 261 }), /ids\.vocabSize: must be >= 262/);
+  assert.throws(() => buildTitleIdentifier(items(['a']), { disambiguators: 1, vocabSize: 261 }), /ids\.vocabSize/);
+});
+
+test("the run config's ids section is the title identifier's config (keys, defaults, cross-field bound)", () => {
+  const ids = RunConfigDef.keys().filter((k) => k.startsWith('ids.'));
+  assert.deepEqual(ids, [
+    'ids.vocabSize',
+    'ids.maxTokens',
+    'ids.lowercase',
+    'ids.disambiguators',
+    'ids.minPairFrequency',
+  ]);
+  assert.deepEqual(RunConfigDef.defaults().ids, TitleIdentifierConfigDef.defaults());
+  assert.throws(
+    () => resolveRunConfig([{ value: { ids: { disambiguators: 40, vocabSize: 300 } }, source: 'test' }]),
+    /ids\.vocabSize: must be >= 301/,
+  );
+  const cat = items(['Blue Pen', 'blue pen', 'Red Pen', 'Red Pencil']);
+  assert.deepEqual(
+    JSON.stringify(buildTitleIdentifier(cat).toJSON()),
+    JSON.stringify(buildTitleIdentifier(cat, RunConfigDef.defaults().ids).toJSON()),
+  );
 });
 
 test('item validation', () => {

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateRankings, higherIsBetter, listMetrics, parseMetric, registerMetric } from '../src/eval/metrics.js';
+import {
+  evaluateRankings,
+  higherIsBetter,
+  listMetrics,
+  parseMetric,
+  rankingMetricNames,
+  registerMetric,
+} from '../src/eval/metrics.js';
+import { evalMetricNames } from '../src/pipeline/evaluate.js';
+import { BASELINE_METRICS } from '../src/baselines/index.js';
 import { meanStd, pairedBootstrap, quantileSorted, wilsonInterval } from '../src/eval/stats.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -206,4 +215,11 @@ test('wilsonInterval matches hand-computed values', () => {
   assert.ok(Math.abs(all.lo - 10 / 13.8416) < 1e-9 && all.hi === 1);
   assert.ok(Number.isNaN(wilsonInterval(0, 0).lo));
   assert.throws(() => wilsonInterval(4, 3), /0 ≤ k ≤ n/);
+});
+
+test('rankingMetricNames: hr@K then ndcg@K per cut-off; the evaluation adds invalid@maxK', () => {
+  assert.deepEqual(rankingMetricNames([5, 10]), ['hr@5', 'ndcg@5', 'hr@10', 'ndcg@10']);
+  assert.deepEqual(evalMetricNames([10, 5]), ['hr@10', 'ndcg@10', 'hr@5', 'ndcg@5', 'invalid@10']);
+  assert.deepEqual(BASELINE_METRICS, ['hr@5', 'ndcg@5', 'hr@10', 'ndcg@10']);
+  for (const n of rankingMetricNames([1, 20])) assert.equal(parseMetric(n).name, n);
 });

@@ -3,7 +3,7 @@
  * SASRec. Both rank all items and filter nothing (see each module).
  */
 import type { Example } from '../data/types.js';
-import { evaluateRankings, type EvalResult } from '../eval/metrics.js';
+import { evaluateRankings, rankingMetricNames, type EvalResult } from '../eval/metrics.js';
 
 export { Popularity, PopularityConfig } from './popularity.js';
 export {
@@ -16,7 +16,7 @@ export {
 } from './sasrec.js';
 
 /** Default metrics of the BEAR paper's tables. */
-export const BASELINE_METRICS: readonly string[] = ['hr@5', 'ndcg@5', 'hr@10', 'ndcg@10'];
+export const BASELINE_METRICS: readonly string[] = rankingMetricNames([5, 10]);
 
 /**
  * Scores top-k lists (`recs[i]` for `examples[i]`) against the examples' targets. `numItems`, when given, lets

@@ -24,6 +24,7 @@
  */
 import {
   adamW,
+  inEvalMode,
   arange,
   Embedding,
   keep,
@@ -243,10 +244,8 @@ export class Sasrec {
   recommend(examples: readonly { history: readonly number[] }[], k: number): number[][] {
     if (!Number.isSafeInteger(k) || k < 1 || k > this.numItems)
       throw new Error(`sasrec: k must be an integer in [1, ${this.numItems}], got ${k}`);
-    const wasTraining = this.net.training;
-    this.net.eval();
     const out: number[][] = [];
-    try {
+    inEvalMode(this.net, () => {
       for (let s = 0; s < examples.length; s += this.cfg.evalBatchSize) {
         const batch = examples.slice(s, s + this.cfg.evalBatchSize);
         const idx = tidy(() =>
@@ -258,9 +257,7 @@ export class Sasrec {
         );
         for (let i = 0; i < batch.length; i++) out.push(Array.from(idx.subarray(i * k, (i + 1) * k)));
       }
-    } finally {
-      this.net.train(wasTraining);
-    }
+    });
     return out;
   }
 

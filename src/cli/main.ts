@@ -12,7 +12,7 @@
 import { evalSettings, RunConfigDef, resolveRunConfig, type RunConfig } from '../pipeline/config.js';
 import { runExperiment } from '../pipeline/run.js';
 import { loadRun, checkRunData, type LoadedRun } from '../pipeline/load-run.js';
-import { parseCommandArgs, type CommandSpec, type ParsedArgs } from './args.js';
+import { parseCommandArgs, type CommandSpec, type ParsedArgs } from '../util/argv.js';
 import { loadDatasetFromSpec } from '../pipeline/dataset.js';
 import { evalMetricNames } from '../pipeline/evaluate.js';
 import { getTask } from '../pipeline/tasks/registry.js';

@@ -68,6 +68,27 @@ export class Module {
   }
 }
 
+/** What {@link inEvalMode} needs of a model: a Module is one (so is anything that forwards the mode to one). */
+export interface HasTrainMode {
+  readonly training: boolean;
+  eval(): unknown;
+  train(on: boolean): unknown;
+}
+
+/**
+ * Runs `fn` with `module` in eval mode (no dropout) and restores the mode it had before, also when `fn` throws.
+ * Nests: an inner call restores eval mode, the outer one the original mode.
+ */
+export function inEvalMode<R>(module: HasTrainMode, fn: () => R): R {
+  const wasTraining = module.training;
+  module.eval();
+  try {
+    return fn();
+  } finally {
+    module.train(wasTraining);
+  }
+}
+
 /** Normal(0, std) initialised tensor. */
 export function normalInit(shape: number[], std: number, dtype: DType = 'float32'): Tensor {
   return noGrad(() => {

@@ -48,6 +48,11 @@ export interface ParsedMetric {
   spec: MetricSpec;
 }
 
+/** The next-item ranking metrics at cut-offs `ks`: `hr@K` and `ndcg@K` for each K, in that order. */
+export function rankingMetricNames(ks: readonly number[]): string[] {
+  return ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]);
+}
+
 const registry = new Map<string, MetricSpec>();
 
 /** Add a metric family to the registry; throws if the name is taken. */

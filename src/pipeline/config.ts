@@ -12,18 +12,7 @@ import { TASKS, TASK_NAMES } from './tasks/registry.js';
 import { IDENTIFIERS, IDENTIFIER_NAMES } from './identifiers/registry.js';
 import type { EvalSettings } from './evaluate.js';
 import { decoderNames } from '../decode/registry.js';
-
-const IdsConfigDef = defineConfig('ids', {
-  vocabSize: int({ default: 2048, min: 300, doc: 'Byte-level BPE vocabulary size (specials + 256 bytes + merges).' }),
-  maxTokens: int({
-    default: 24,
-    min: 1,
-    doc: 'Title tokens kept per identifier (longer titles are truncated, counted).',
-  }),
-  lowercase: bool({ default: false, doc: 'Lower-case titles before tokenising (creates more collisions).' }),
-  disambiguators: int({ default: 32, min: 1, doc: 'Special tokens <d1>… appended to colliding titles before EOS.' }),
-  minPairFrequency: int({ default: 2, min: 1, doc: 'BPE stops merging pairs rarer than this.' }),
-});
+import { checkTitleConfig, TitleIdentifierConfigDef } from '../ids/config.js';
 
 export const EvalConfigDef = defineConfig('eval', {
   decoder: oneOf(decoderNames(), {
@@ -108,7 +97,7 @@ const RUN_KEYS = {
     doc: "Directory of artefacts reused across runs (item embeddings, keyed by config and data set); '' = no cache. Does not change results.",
   }),
   out: str({ default: '', doc: "Run directory for checkpoints and results ('' = runs/<dataset>-<objective>-<seed>)." }),
-  ids: IdsConfigDef,
+  ids: TitleIdentifierConfigDef,
   sid: SidConfig,
   embeddings: EmbeddingConfig,
   model: ModelConfigDef,
@@ -186,6 +175,7 @@ export function resolveRunConfig(layers: { value: unknown; source: string }[]): 
   if (Math.max(...cfg.eval.ks) > cfg.eval.beamWidth) {
     throw new Error(`eval.ks: cut-off ${Math.max(...cfg.eval.ks)} exceeds eval.beamWidth ${cfg.eval.beamWidth}`);
   }
+  checkTitleConfig(cfg.ids);
   if (cfg.model.dModel % cfg.model.nHeads !== 0) {
     throw new Error(`model.nHeads: ${cfg.model.nHeads} does not divide model.dModel ${cfg.model.dModel}`);
   }

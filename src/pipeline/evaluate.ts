@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Example } from '../data/types.js';
 import { getDecoder } from '../decode/registry.js';
 import type { TokenScoring } from '../decode/types.js';
-import { evaluateRankings, type EvalResult } from '../eval/metrics.js';
+import { evaluateRankings, rankingMetricNames, type EvalResult } from '../eval/metrics.js';
 import type { GenRecModel } from '../model/genrec.js';
 import type { OnProgress } from '../util/progress.js';
 import { recommend } from './recommend.js';
@@ -33,7 +33,7 @@ export interface ModelEvalResult extends EvalResult {
 
 /** The metrics of an evaluation with cut-offs `ks`: HR and NDCG at each, and the invalid share at the largest. */
 export function evalMetricNames(ks: number[]): string[] {
-  return [...ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]), `invalid@${Math.max(...ks)}`];
+  return [...rankingMetricNames(ks), `invalid@${Math.max(...ks)}`];
 }
 
 /** The evaluation's metrics of given top-K lists (one per example, best first) against the examples' targets. */

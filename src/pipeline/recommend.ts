@@ -1,6 +1,6 @@
 // Recommends items for users with the decoder named by the settings (the registry in decode/registry.ts),
 // in chunks of users (one batched forward per decoding step per chunk).
-import { noGrad, tidy } from '../engine/index.js';
+import { inEvalMode, noGrad, tidy, type HasTrainMode } from '../engine/index.js';
 import { getDecoder } from '../decode/registry.js';
 import type { Constraint } from '../decode/constraint.js';
 import type { Hypothesis, StepModel, TokenScoring } from '../decode/types.js';
@@ -25,10 +25,7 @@ export interface RecommendSettings {
 }
 
 /** What recommend needs of a model: GenRecModel is one (tests decode a fake step model through it). */
-export interface DecodableModel {
-  readonly training: boolean;
-  eval(): void;
-  train(on: boolean): void;
+export interface DecodableModel extends HasTrainMode {
   /** A decoding session over a batch of histories. */
   stepModel(histories: ReadonlyArray<ReadonlyArray<number>>): StepModel<unknown>;
   /** The items' identifiers: the constraint decoding follows. */
@@ -42,10 +39,8 @@ export function recommend(
   onProgress?: OnProgress,
 ): Hypothesis[][] {
   const decoder = getDecoder(s.decoder);
-  const wasTraining = model.training;
-  model.eval();
   const out: Hypothesis[][] = [];
-  try {
+  inEvalMode(model, () => {
     for (let i = 0; i < histories.length; i += s.chunkUsers) {
       const chunk = histories.slice(i, i + s.chunkUsers);
       const res = tidy(() =>
@@ -67,8 +62,6 @@ export function recommend(
       out.push(...res);
       onProgress?.(out.length, histories.length);
     }
-  } finally {
-    model.train(wasTraining);
-  }
+  });
   return out;
 }

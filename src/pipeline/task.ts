@@ -2,7 +2,7 @@
 // generic trainer's TrainTask. Objectives that need more than teacher-forced logits get them from their own
 // `prepare` hook, called here generically (the task knows no objective by name).
 import type { Example } from '../data/types.js';
-import { noGrad } from '../engine/index.js';
+import { inEvalMode, noGrad } from '../engine/index.js';
 import type { GenRecModel } from '../model/genrec.js';
 import type { Objective, ObjectiveOutput, PrepareContext, TargetInput } from '../train/objectives/types.js';
 import type { TrainTask } from '../train/types.js';
@@ -52,13 +52,7 @@ export function prepareContext(
     target,
     trie: model.ids.trie,
     withStepModel(fn) {
-      const wasTraining = model.training;
-      model.eval();
-      try {
-        return noGrad(() => fn(model.stepModel(histories)));
-      } finally {
-        model.train(wasTraining);
-      }
+      return inEvalMode(model, () => noGrad(() => fn(model.stepModel(histories))));
     },
   };
 }

@@ -14,6 +14,7 @@ import path from 'node:path';
 import {
   adamW,
   clipGradNorm,
+  inEvalMode,
   keep,
   manualSeed,
   noGrad,
@@ -341,9 +342,7 @@ export function train<E>(
       improved = epoch === cfg.epochs; // no validation: the final weights are the result
       if (improved) st.bestEpoch = epoch;
     } else if (epoch % cfg.validateEvery === 0 || epoch === cfg.epochs) {
-      model.eval();
-      const v = tidy(() => noGrad(() => validate()));
-      model.train();
+      const v = inEvalMode(model, () => tidy(() => noGrad(() => validate())));
       if (!Number.isFinite(v.score)) throw new Error(`train: validation score is ${v.score} at epoch ${epoch}`);
       validation = { score: v.score, metrics: { ...v.metrics } };
       if (st.bestScore === null || v.score > st.bestScore + cfg.minDelta) {

@@ -4,7 +4,7 @@
  * (./sibling-ranks.ts) in one forward per chunk, and the overall log-probs of given items (the witness pool's
  * scores, ./witness.ts).
  */
-import { noGrad, tidy, type Tensor } from '../../engine/index.js';
+import { inEvalMode, noGrad, tidy, type Tensor } from '../../engine/index.js';
 import { validLogNormaliser, type TokenScoring } from '../../decode/common.js';
 import type { GenRecModel } from '../../model/genrec.js';
 import type { Example } from '../../data/types.js';
@@ -32,9 +32,7 @@ export function siblingRanksTeacherForced(
   const paths = model.ids.trie.targetPaths(targets);
   const W = paths.width;
   if (U === 0) return { width: W, ranks: new Int32Array(0), lengths: paths.lengths, logProb: new Float64Array(0) };
-  const wasTraining = model.training;
-  model.eval();
-  try {
+  return inEvalMode(model, () => {
     let logProb: Float64Array = new Float64Array(0);
     const ranks = tidy(() =>
       noGrad(() => {
@@ -48,9 +46,7 @@ export function siblingRanksTeacherForced(
       }),
     );
     return { width: W, ranks, lengths: paths.lengths, logProb };
-  } finally {
-    model.train(wasTraining);
-  }
+  });
 }
 
 /**
@@ -79,9 +75,7 @@ export function itemLogProbs(
   scoring: TokenScoring = 'full',
 ): Float64Array {
   const out = new Float64Array(items.length);
-  const wasTraining = model.training;
-  model.eval();
-  try {
+  inEvalMode(model, () => {
     for (let a = 0; a < items.length; a += batch) {
       const b = Math.min(items.length, a + batch);
       const lp = tidy(() =>
@@ -96,9 +90,7 @@ export function itemLogProbs(
       );
       out.set(lp, a);
     }
-  } finally {
-    model.train(wasTraining);
-  }
+  });
   return out;
 }
 
@@ -119,9 +111,7 @@ export function modelPruningDiagnostics(
     throw new Error(`pruning: 'scoring' is invalid: ${JSON.stringify(scoring)}`);
   const histories = examples.map((e) => e.history);
   const targets = Int32Array.from(examples, (e) => e.target);
-  const wasTraining = model.training;
-  model.eval();
-  try {
+  return inEvalMode(model, () => {
     return pruningDiagnostics(
       {
         trie: model.ids.trie,
@@ -141,7 +131,5 @@ export function modelPruningDiagnostics(
       settings,
       onProgress,
     );
-  } finally {
-    model.train(wasTraining);
-  }
+  });
 }

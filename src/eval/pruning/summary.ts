@@ -10,7 +10,7 @@
  *   per user (its expansions) against the trie's internal node count (rows an exhaustive scoring needs) and size.
  */
 import type { PrefixTrie } from '../../ids/trie.js';
-import { evaluateRankings } from '../metrics.js';
+import { evaluateRankings, rankingMetricNames } from '../metrics.js';
 import type { PruningSettings } from './settings.js';
 
 export interface PruningPerUser {
@@ -120,7 +120,7 @@ export function pruningResult(
   const rankOf = (lists: number[][]): Int32Array => Int32Array.from(lists, (l, u) => l.indexOf(targets[u]));
   const beamRank = rankOf(beamLists);
   const exactRank = rankOf(exactLists);
-  const metrics = settings.ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]);
+  const metrics = rankingMetricNames(settings.ks);
   const beamEval = evaluateRankings(beamLists, targets, metrics);
   const exactEval = evaluateRankings(exactLists, targets, metrics);
   const isCase: Record<string, Uint8Array> = {};

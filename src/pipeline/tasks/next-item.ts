@@ -2,6 +2,7 @@
 // every prefix of each window), validates by NDCG@10 of the decoded top-K, and is judged by HR/NDCG@K against the
 // most-popular baseline.
 import { evaluateBaseline, Popularity } from '../../baselines/index.js';
+import { rankingMetricNames } from '../../eval/metrics.js';
 import { evaluateModel } from '../evaluate.js';
 import { expandPrefixes, nextItemTask } from '../task.js';
 import type { Task } from './types.js';
@@ -13,7 +14,7 @@ export const nextItem: Task = {
   describeTraining: (cfg) => (cfg.trainOnPrefixes ? ' (every prefix of each window)' : ''),
   trainTask: nextItemTask,
   evaluate: evaluateModel,
-  metricNames: (cfg) => cfg.eval.ks.flatMap((k) => [`hr@${k}`, `ndcg@${k}`]),
+  metricNames: (cfg) => rankingMetricNames(cfg.eval.ks),
   references(ds, cfg): Record<string, Record<string, number>> {
     if (!cfg.popularity.enabled) return {};
     const pop = Popularity.fit(ds.items.length, cfg.refit ? [...ds.train, ...ds.valid] : ds.train);

@@ -1,10 +1,14 @@
-// Command-line options of one genrec command: each command declares its own options with their kinds; the rest of
-// argv goes to the run configuration's flag parser (which knows the config keys and their types), or is an error for
-// commands that take no configuration. Every value is checked here, and errors name the option.
+// Command-line options of one command (a `genrec` command, a bench): each declares its own options with their kinds;
+// the rest of argv goes to a configuration's flag parser (which knows the config keys and their types), or is an
+// error for commands that take no configuration. Every value is checked here, and errors name the option. Rules:
+// `--k v` or `--k=v`; a valueless option only for true/false kinds; booleans are exactly true or false; integers are
+// checked; an option given twice is an error.
 
 export type OptionKind =
   /** Any non-empty string. */
   | 'string'
+  /** Any string, empty included (`--tag ''`). */
+  | 'text'
   /** true or false; `--name` alone means true. */
   | 'bool'
   /** An integer ≥ 1. */
@@ -14,18 +18,30 @@ export type OptionKind =
   /** One of the listed words. */
   | readonly string[];
 
-export interface CommandSpec {
+/** The value an option of kind `K` parses to. */
+export type OptionType<K extends OptionKind> = K extends 'bool'
+  ? boolean
+  : K extends 'positive' | 'count'
+    ? number
+    : K extends readonly (infer W)[]
+      ? W
+      : string;
+
+export type OptionKinds = Record<string, OptionKind>;
+
+export interface CommandSpec<O extends OptionKinds = OptionKinds> {
+  /** Names the command in errors (`train`, `bench office`). */
   name: string;
-  options: Record<string, OptionKind>;
-  /** Whether `--section.key value` configuration flags are accepted (passed on in `configArgv`). */
+  options: O;
+  /** Whether other `--key value` flags are accepted (passed on in `configArgv` for a configuration's parser). */
   config: boolean;
 }
 
-export type OptionValue = string | number | boolean;
+export type OptionValue = OptionType<OptionKind>;
 
-export interface ParsedArgs {
+export interface ParsedArgs<O extends OptionKinds = OptionKinds> {
   /** The command's own options that were given. */
-  options: Record<string, OptionValue>;
+  options: { [K in keyof O]?: OptionType<O[K]> };
   /** Everything else, for the configuration's flag parser. */
   configArgv: string[];
 }
@@ -38,6 +54,8 @@ function convert(cmd: string, name: string, kind: OptionKind, raw: string): Opti
   switch (kind) {
     case 'string':
       return raw === '' ? bad('a non-empty value') : raw;
+    case 'text':
+      return raw;
     case 'bool':
       return raw === 'true' ? true : raw === 'false' ? false : bad('true or false');
     case 'positive':
@@ -52,7 +70,10 @@ function convert(cmd: string, name: string, kind: OptionKind, raw: string): Opti
 }
 
 /** Splits `argv` (after the command word) into the command's options and configuration flags. */
-export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs {
+export function parseCommandArgs<const O extends OptionKinds>(
+  spec: CommandSpec<O>,
+  argv: readonly string[],
+): ParsedArgs<O> {
   const options: Record<string, OptionValue> = {};
   const configArgv: string[] = [];
   const known = Object.keys(spec.options).map((o) => `--${o}`);
@@ -84,5 +105,5 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): Pa
       options[name] = true;
     } else options[name] = convert(spec.name, name, kind, raw);
   }
-  return { options, configArgv };
+  return { options: options as ParsedArgs<O>['options'], configArgv };
 }
