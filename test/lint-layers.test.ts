@@ -22,13 +22,15 @@ interface Run {
 function run(args: string[], cwd: string): Promise<Run> {
   assert.ok(existsSync(depcruise), `${depcruise} is missing: install the dev dependencies with  npm ci`);
   return new Promise((done, fail) => {
-    const child = spawn(depcruise, args, { cwd });
+    // plain text whatever the environment asks for (CI=true turns colours on)
+    const child = spawn(depcruise, args, { cwd, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('error', fail);
-    child.on('close', (status) => done({ status, stdout, stderr }));
+    const plain = (t: string): string => t.replace(/\x1b\[[0-9;]*m/g, '');
+    child.on('close', (status) => done({ status, stdout: plain(stdout), stderr: plain(stderr) }));
   });
 }
 
