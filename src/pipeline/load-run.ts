@@ -1,11 +1,12 @@
 // A finished run loaded back from its directory (for eval / recommend / serving), and the check that it is used with
 // the data it was trained on.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint, readCheckpointMeta } from '../engine/checkpoint.js';
 import type { ItemIdentifier } from '../ids/index.js';
 import { identifierFromJSON } from './identifiers/registry.js';
 import { GenRecModel } from '../model/genrec.js';
+import { readJsonFile } from '../util/json-file.js';
 import { RunConfigDef, type RunConfig } from './config.js';
 import { hasPendingRun, pendingDir, recoverRunDir } from './run-dir.js';
 
@@ -29,21 +30,6 @@ export interface LoadedRun {
   /** The data set it was trained on (null for runs written before this was recorded with the weights and results). */
   dataset: { name: string; fingerprint: string } | null;
   runId: string | null;
-}
-
-/** Parses a JSON file; errors name the file. */
-export function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`${file}: cannot read (${(e as Error).message})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file}: invalid JSON (${(e as Error).message}); the file is damaged or truncated`);
-  }
 }
 
 /**

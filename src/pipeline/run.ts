@@ -20,7 +20,8 @@ import type { ModelEvalResult } from './evaluate.js';
 import { getTask } from './tasks/registry.js';
 import { applyThreads } from './threads.js';
 import { buildIdentifier } from './identifiers/registry.js';
-import { readJsonFile, type RunMeta } from './load-run.js';
+import type { RunMeta } from './load-run.js';
+import { readJsonFile } from '../util/json-file.js';
 import {
   configDifferences,
   hasFinishedRun,

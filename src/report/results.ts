@@ -2,9 +2,9 @@
  * Results files: one JSON document per run/evaluation, written atomically, recording what was run (kind, config),
  * on what (dataset name, fingerprint, protocol), with which code (version) and when, plus the metrics.
  */
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { readUtf8File } from '../util/json-file.js';
 import { codeVersion } from '../util/version.js';
 
 /** Identifies the evaluation data. */
@@ -185,11 +185,5 @@ export function parseTrainResults(text: string, file: string): TrainResults {
 
 /** Reads and checks a train results file (see {@link parseTrainResults}); errors name the file and the field. */
 export function readTrainResults(file: string): TrainResults {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`${file}: cannot read (${(e as Error).message})`);
-  }
-  return parseTrainResults(text, file);
+  return parseTrainResults(readUtf8File(file), file);
 }
