@@ -1,7 +1,7 @@
 // npm run bench -- bear [--sets amazon-office,amazon-book,amazon-toy] [--dataDir ../shared/data] [--seeds 3]
 //                       [--paperSample true] [--methods sft,msl,bear (sid:<objective> = semantic IDs)] [--reuse true] [--diagnose true]
 //                       [--pruneUsers 0] [--beamSim false] [--beamSimUsers 2000] [--beamSimSets amazon-toy,amazon-book]
-//                       [--embedded false] [--users 0] [--tag ''] [--seedList 1,2]
+//                       [--embedded false] [--users 0] [--tag ''] [--seedList 1,2] [--smoke]
 //                       [--<run config key> value ...]
 // BEAR's main comparison (Table 2 / Figures 3, 4, 6) on genrec: per data set, SFT, MSL and BEAR trained with the same
 // preset over the seeds, then on test: NDCG@5/10, HR@5/10 of beam search, PR@5/10 (targets in the exact top-K that
@@ -23,6 +23,8 @@
 // runs instead of replacing the shared ones. --seedList 1,2 trains and reports only those seeds (instead of
 // 0 … --seeds−1). With selection on, seed 0's run is still read (or trained) for its epoch count; with --select false
 // every seed trains trainer.epochs on its own, so processes can train different seeds of a method side by side.
+// --smoke: the embedded set's first 100 users (--users), 1 seed, the tiny preset for 1 epoch without selection, PR@K on
+// 20 test rows, everything under a fresh runs/smoke/bear-<time> (bench/args.ts); flags still override.
 // The last line is one JSON object keyed by data set, then method.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -37,12 +39,20 @@ import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
 import { setSpec, userSubset } from '../src/experiment/data.js';
 import { cachedDiagnostics } from '../src/experiment/figures.js';
-import { benchRunDir, isRunTag } from '../src/experiment/naming.js';
+import { BENCH_ROOT, benchRunDir, isRunTag } from '../src/experiment/naming.js';
 import { seedProtocolRuns } from '../src/experiment/seeds.js';
 import { trainOrReuse, type StoredRun } from '../src/experiment/store.js';
 import { seedRun, summarize, type SeedRun, type Summary } from '../src/experiment/summary.js';
 import { pooledCell, seedColumns, summaryCells } from './seeds.js';
-import { benchCommand, configFlags } from './args.js';
+import {
+  benchCommand,
+  configFlags,
+  smokeRoot,
+  SMOKE_PRUNE_USERS,
+  SMOKE_RUN,
+  SMOKE_USERS,
+  type BenchArgs,
+} from './args.js';
 
 const BEAR_OPTIONS = {
   sets: 'string',
@@ -77,6 +87,8 @@ function runConfig(
   flags: object,
   threads: number,
   tag: string,
+  root: string,
+  smoke: boolean,
   extra: object = {},
 ): RunConfig {
   // 'msl' = title identifiers, 'sid:msl' = semantic IDs (same run directories as `bench office|sid`)
@@ -89,10 +101,11 @@ function runConfig(
         objective,
         seed,
         threads,
-        out: benchRunDir(set, method, seed, tag),
+        out: benchRunDir(set, method, seed, tag, root),
       },
       source: 'bench bear',
     },
+    { value: smoke ? SMOKE_RUN : {}, source: 'bench bear --smoke' },
     { value: flags, source: 'bench arguments' },
     { value: extra, source: 'bench bear (seed ≥ 1: epoch count of seed 0)' },
   ]);
@@ -112,9 +125,11 @@ async function methodRuns(
   threads: number,
   reuse: boolean,
   tag: string,
+  root: string,
+  smoke: boolean,
 ): Promise<StoredRun[]> {
   return seedProtocolRuns(seeds, {
-    config: (seed, extra) => runConfig(spec, set, method, seed, flags, threads, tag, extra),
+    config: (seed, extra) => runConfig(spec, set, method, seed, flags, threads, tag, root, smoke, extra),
     run: (cfg, accept) => trainOrReuse(cfg, ds, { reuse, accept, log }),
     onRun: (seed, r) =>
       log(
@@ -144,19 +159,28 @@ function printTable(title: string, summary: Record<string, Summary>): void {
   console.log('\n' + formatMarkdownTable(rows, cols));
 }
 
-export const bearBench = benchCommand('bear', BEAR_OPTIONS, true, async (args) => {
+export const bearBench = benchCommand('bear', BEAR_OPTIONS, true, (args) =>
+  runBear(args, args.options.smoke ? smokeRoot('bear') : BENCH_ROOT),
+);
+
+/** `bench bear` with its runs and results under `root` (runs/bench, or a smoke run's own directory). */
+export async function runBear(
+  args: BenchArgs<typeof BEAR_OPTIONS>,
+  root: string,
+): Promise<Record<string, Record<string, unknown>>> {
   const { options } = args;
+  const smoke = options.smoke ?? false;
   const dataDir = options.dataDir ?? process.env.GENREC_SHARED_DATA ?? resolve(process.cwd(), '../shared/data');
-  const embedded = options.embedded ?? false;
+  const embedded = smoke || (options.embedded ?? false);
   const sets = embedded
     ? ['embedded:office-mini']
     : (options.sets ?? 'amazon-office,amazon-book,amazon-toy').split(',').filter(Boolean);
   const methods = (options.methods ?? 'sft,msl,bear').split(',');
-  const nSeeds = options.seeds ?? 3;
+  const nSeeds = options.seeds ?? (smoke ? 1 : 3);
   const beamSim = options.beamSim ?? false;
-  const beamSimUsers = options.beamSimUsers ?? 2000;
-  const pruneUsers = options.pruneUsers ?? 0;
-  const users = options.users ?? 0;
+  const beamSimUsers = options.beamSimUsers ?? (smoke ? SMOKE_USERS : 2000);
+  const pruneUsers = options.pruneUsers ?? (smoke ? SMOKE_PRUNE_USERS : 0);
+  const users = options.users ?? (smoke ? SMOKE_USERS : 0);
   const paperSample = options.paperSample ?? true;
   const reuse = options.reuse ?? true;
   const doDiagnose = options.diagnose ?? true;
@@ -177,7 +201,7 @@ export const bearBench = benchCommand('bear', BEAR_OPTIONS, true, async (args) =
   const compare = async (set: string, ds: NextItemDataset, spec: string, ms: string[], title: string) => {
     const runs: Record<string, SeedRun[]> = {};
     for (const m of ms) {
-      const stored = await methodRuns(ds, spec, set, m, seeds, flags, threads, reuse, tag);
+      const stored = await methodRuns(ds, spec, set, m, seeds, flags, threads, reuse, tag, root, smoke);
       runs[m] = stored.map((r) =>
         seedRun(
           r.config.seed,
@@ -253,6 +277,6 @@ export const bearBench = benchCommand('bear', BEAR_OPTIONS, true, async (args) =
       };
     }
   }
-  writeJsonAtomicSync(join('runs', 'bench', `bear-${Date.now()}.json`), { codeVersion: codeVersion().string, result });
+  writeJsonAtomicSync(join(root, `bear-${Date.now()}.json`), { codeVersion: codeVersion().string, result });
   return result;
-});
+}

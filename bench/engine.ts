@@ -1,7 +1,7 @@
-// npm run bench -- engine [--threads N] [--steps N]
+// npm run bench -- engine [--threads N] [--steps N] [--smoke]
 // Reference transformer (vocab 2048, d 128, 4 heads, 2 layers, FFN 512 tanh-GELU, learned
 // positions 64, untied head), batch 64 × 48, Adam lr 1e-3, token cross-entropy.
-// Prints medians over >= 10 steps after 2 warm-ups; last line is one JSON object.
+// Prints medians over >= 10 steps after 2 warm-ups (--smoke: 3 steps after 1 warm-up); last line is one JSON object.
 import { adam, manualSeed, noGrad, randint, getNumThreads, tidy, keep } from '../src/engine/index.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import { REFERENCE_CONFIG, Transformer, selectCache, type KVCache } from '../src/model/transformer.js';
@@ -10,7 +10,9 @@ import { median, peakRssMb, timeMs } from './timing.js';
 
 export const engineBench = benchCommand('engine', { threads: 'count', steps: 'count' }, false, ({ options }) => {
   applyThreads(options.threads ?? 0, console.log); // 0: the cores that are really free, and why
-  const steps = Math.max(10, options.steps ?? 10);
+  const smoke = options.smoke ?? false;
+  const steps = smoke ? Math.min(3, options.steps ?? 3) || 1 : Math.max(10, options.steps ?? 10);
+  const warmups = smoke ? 1 : 2;
   manualSeed(0);
   const model = new Transformer(REFERENCE_CONFIG);
   const opt = adam(model.parameters(), { lr: 1e-3 });
@@ -59,7 +61,7 @@ export const engineBench = benchCommand('engine', { threads: 'count', steps: 'co
   const reorder = () => tidy(() => noGrad(() => selectCache(cache, beamOrder).length));
 
   const measure = (fn: () => unknown) => {
-    for (let i = 0; i < 2; i++) fn();
+    for (let i = 0; i < warmups; i++) fn();
     const ts: number[] = [];
     for (let i = 0; i < steps; i++) ts.push(timeMs(fn));
     return median(ts);

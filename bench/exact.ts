@@ -1,16 +1,19 @@
-// npm run bench -- exact --run DIR [--users 20] [--limits 16384,0] [--split test] [--threads N]
+// npm run bench -- exact --run DIR [--users 20] [--limits 16384,0] [--split test] [--threads N] [--smoke]
 // Exact top-K search (K = 10, no floors: the diagnostics' 'full' mode, the heaviest case) on the first --users rows
 // of a trained run's split, once per live-state limit (`maxStateRows`; 0 = unlimited), smallest limit first so that
 // the process's peak RSS after each run is that run's peak. Reports model rows expanded, recomputed rows, peak live
 // state rows, compactions / evictions, seconds, peak RSS, and whether every limit returns the same items (and
-// log-probs to 1e-4) as the first. Last line is JSON.
+// log-probs to 1e-4) as the first. --smoke (no --run) first trains a tiny SFT run (`bench bear --smoke`) under a fresh
+// runs/smoke/exact-<time> and searches for its first 5 users. Last line is JSON.
 import { noGrad, tidy } from '../src/engine/index.js';
 import { exactTopK } from '../src/decode/exact.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { loadRun } from '../src/pipeline/load-run.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import { formatConsoleTable, type Row } from '../src/report/table.js';
-import { benchCommand } from './args.js';
+import { benchCommand, smokeRoot, type BenchArgs } from './args.js';
+import { bearBench, runBear } from './bear.js';
+import { benchRunDir } from '../src/experiment/naming.js';
 import { peakRssMb } from './timing.js';
 
 const EXACT_OPTIONS = {
@@ -21,10 +24,22 @@ const EXACT_OPTIONS = {
   threads: 'count',
 } as const;
 
-export const exactBench = benchCommand('exact', EXACT_OPTIONS, false, ({ options }) => {
+export const exactBench = benchCommand('exact', EXACT_OPTIONS, false, (args) =>
+  args.options.smoke && args.options.run === undefined ? exactSmoke(args) : runExact(args),
+);
+
+async function exactSmoke(args: BenchArgs<typeof EXACT_OPTIONS>): Promise<Record<string, unknown>> {
+  const root = smokeRoot('exact');
+  const threads = args.options.threads === undefined ? [] : ['--threads', String(args.options.threads)];
+  const argv = ['--smoke', '--methods', 'sft', '--diagnose', 'false', ...threads];
+  const [set] = Object.keys(await runBear(bearBench.parse(argv), root));
+  return runExact({ ...args, options: { users: 5, ...args.options, run: benchRunDir(set, 'sft', 0, '', root) } });
+}
+
+function runExact({ options }: BenchArgs<typeof EXACT_OPTIONS>): Record<string, unknown> {
   const dir = options.run;
-  if (!dir) throw new Error('bench exact: --run DIR is required (a trained run directory)');
-  const users = options.users ?? 20;
+  if (!dir) throw new Error('bench exact: --run DIR is required (a trained run directory; or --smoke)');
+  const users = options.users ?? (options.smoke ? 5 : 20);
   const limits = (options.limits ?? '16384,0').split(',').map((s) => {
     const v = Number(s);
     if (!Number.isInteger(v) || v < 0) throw new Error(`bench exact: --limits entry '${s}' is not an integer ≥ 0`);
@@ -83,4 +98,4 @@ export const exactBench = benchCommand('exact', EXACT_OPTIONS, false, ({ options
     ]),
   );
   return { run: dir, split, users: rows.length, results: out };
-});
+}

@@ -1,15 +1,17 @@
 // npm run bench -- figure --files runs/bench/scoring-amazon-office-<t>.json,… [--out docs/figures/bear.svg]
-//                         [--title '…']
+//                         [--title '…'] [--smoke]
 // BEAR's comparison as a figure a person can open (SVG): one group per data set (one `bench scoring` results file
 // each), one bar per method, three panels — NDCG@10 (mean ± std over seeds), PR@10 pooled over seeds with its 95%
 // Wilson interval (the paper's Figures 3 and 6), and the necessary-condition share of the pruned cases (Figure 4,
-// mean ± std over seeds). `bench scoring` draws the same figure for its own set next to its JSON.
+// mean ± std over seeds). `bench scoring` draws the same figure for its own set next to its JSON. --smoke (without
+// --files) draws a small synthetic results file it writes under a fresh runs/smoke/figure-<time>, the figure beside it.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { wilsonInterval } from '../src/eval/stats.js';
 import { barFigureSvg, type Bar, type BarPanel } from '../src/report/plot.js';
-import { writeFileAtomicSync } from '../src/util/atomic.js';
-import { benchCommand } from './args.js';
-import type { Summary } from '../src/experiment/summary.js';
+import { writeFileAtomicSync, writeJsonAtomicSync } from '../src/util/atomic.js';
+import { benchCommand, smokeRoot } from './args.js';
+import { summarize, type Summary } from '../src/experiment/summary.js';
 
 /** What the figure reads from a `bench scoring` result. */
 export interface ScoringFigureInput {
@@ -61,8 +63,26 @@ export function scoringFigureSvg(results: ScoringFigureInput[], title: string, c
 
 const FIGURE_OPTIONS = { files: 'string', out: 'string', title: 'string' } as const;
 
+/** --smoke's input: a synthetic `bench scoring` results file (two seeds of SFT, MSL and BEAR) in `root`. */
+function smokeResults(root: string): string {
+  const methods: ScoringFigureInput['methods'] = {};
+  ['sft', 'msl', 'bear'].forEach((m, i) => {
+    const seeds = [0, 1].map((seed) => ({
+      seed,
+      values: { 'ndcg@10': 0.01 * (i + 1) + 0.002 * seed, 'nec@10': 0.5 - 0.1 * i },
+      counts: { 'pr@10': { cases: 40, pruned: 12 - 4 * i + seed } },
+      ndcg10: new Float64Array(0),
+    }));
+    methods[m] = { summary: summarize(seeds), finalTag: 'smoke', chosen: 'full' };
+  });
+  const file = join(root, 'scoring-smoke.json');
+  writeJsonAtomicSync(file, { result: { set: 'smoke', methods } });
+  return file;
+}
+
 export const figureBench = benchCommand('figure', FIGURE_OPTIONS, false, ({ options }) => {
-  const files = (options.files ?? '').split(',').filter(Boolean);
+  const root = options.smoke && options.files === undefined ? smokeRoot('figure') : null;
+  const files = (root ? smokeResults(root) : (options.files ?? '')).split(',').filter(Boolean);
   if (files.length === 0) throw new Error('bench figure: --files a.json,b.json (bench scoring results) is required');
   const results = files.map((file) => {
     let doc: { result?: ScoringFigureInput };
@@ -76,7 +96,7 @@ export const figureBench = benchCommand('figure', FIGURE_OPTIONS, false, ({ opti
       throw new Error(`bench figure: ${file}: not a bench scoring results file (no result.set / result.methods)`);
     return r;
   });
-  const out = options.out ?? 'runs/bench/figure-bear.svg';
+  const out = options.out ?? (root ? join(root, 'figure-bear.svg') : 'runs/bench/figure-bear.svg');
   const tags = results
     .map((r) => {
       const t = Object.entries(r.methods).map(([m, v]) =>

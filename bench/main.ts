@@ -1,31 +1,11 @@
-// Benchmark entry point: npm run bench -- <name> [--key value ...] (each bench parses its own options with the CLI's
-// parser, src/util/argv.ts; see bench/args.ts).
-import type { Bench } from './args.js';
-import { engineBench } from './engine.js';
-import { officeBench, sidBench } from './office.js';
-import { sasrecBench } from './sasrec.js';
-import { objectivesBench } from './objectives.js';
-import { bearBench } from './bear.js';
-import { exactBench } from './exact.js';
-import { scoringBench } from './scoring.js';
-import { figureBench } from './figure.js';
-
-const benches: Record<string, Bench> = {
-  engine: engineBench,
-  office: officeBench,
-  sid: sidBench,
-  sasrec: sasrecBench,
-  objectives: objectivesBench,
-  bear: bearBench,
-  exact: exactBench,
-  scoring: scoringBench,
-  figure: figureBench,
-};
+// Benchmark entry point: npm run bench -- <name> [--key value ...] [--smoke] (each bench parses its own options with
+// the CLI's parser, src/util/argv.ts; every bench takes --smoke, a quick end-to-end run: see bench/args.ts).
+import { BENCHES } from './registry.js';
 
 const [name, ...rest] = process.argv.slice(2);
-const bench = name ? benches[name] : undefined;
+const bench = name ? BENCHES[name] : undefined;
 if (!bench) {
-  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [--key value]`);
+  console.error(`usage: npm run bench -- <${Object.keys(BENCHES).join('|')}> [--key value] [--smoke]`);
   process.exit(2);
 }
 const result = await bench(rest);

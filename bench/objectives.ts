@@ -1,11 +1,11 @@
-// npm run bench -- objectives [--threads N] [--repeats N] [--objective-repeats N]
+// npm run bench -- objectives [--threads N] [--repeats N] [--objective-repeats N] [--smoke]
 // Times the training objectives on realistic shapes: B=64 target identifiers × L=16 positions, V=2048, up to
 // C=40 trie-valid tokens per position (1..40, some single-child steps, ~15% padding).
 //  1. objective only: forward + backward of the loss w.r.t. logits [B, L, V] that require grad;
 //  2. whole training step: reference transformer (as in the engine bench) on [64, 48] inputs, logits for the
 //     last 16 positions, objective, backward, AdamW step.
-// Medians over >= 20 repeats after 3 warm-ups; prints bear/sft (and bear/msl) ratios for BEAR's default form
-// ('direct'); last line is JSON.
+// Medians over >= 20 repeats after 3 warm-ups (--smoke: 2 repeats after 1 warm-up); prints bear/sft (and bear/msl)
+// ratios for BEAR's default form ('direct'); last line is JSON.
 import {
   adamW,
   getNumThreads,
@@ -61,8 +61,8 @@ function makeInput(rng: Rng): Omit<ObjectiveInput, 'logits'> {
 }
 
 /** Medians of interleaved timings (round-robin over the variants, so load drift hits them all alike). */
-function measureAll(fns: [string, () => unknown][], repeats: number): Record<string, number> {
-  for (let i = 0; i < 3; i++) for (const [, fn] of fns) fn();
+function measureAll(fns: [string, () => unknown][], repeats: number, warmups: number): Record<string, number> {
+  for (let i = 0; i < warmups; i++) for (const [, fn] of fns) fn();
   const ts = new Map<string, number[]>(fns.map(([k]) => [k, []]));
   for (let i = 0; i < repeats; i++) for (const [k, fn] of fns) ts.get(k)!.push(timeMs(fn));
   return Object.fromEntries([...ts].map(([k, v]) => [k, median(v)]));
@@ -81,8 +81,10 @@ const OBJECTIVES_OPTIONS = { threads: 'count', repeats: 'count', 'objective-repe
 
 export const objectivesBench = benchCommand('objectives', OBJECTIVES_OPTIONS, false, ({ options }) => {
   const threads = options.threads ?? (Number(process.env.GENREC_THREADS ?? 0) || getNumThreads());
-  const repeats = Math.max(20, options.repeats ?? 20);
-  const objectiveRepeats = Math.max(repeats, options['objective-repeats'] ?? 100);
+  const smoke = options.smoke ?? false;
+  const repeats = smoke ? 2 : Math.max(20, options.repeats ?? 20);
+  const objectiveRepeats = smoke ? 2 : Math.max(repeats, options['objective-repeats'] ?? 100);
+  const warmups = smoke ? 1 : 3;
   setNumThreads(threads);
   manualSeed(0);
   const rng = new Rng(0);
@@ -104,6 +106,7 @@ export const objectivesBench = benchCommand('objectives', OBJECTIVES_OPTIONS, fa
         }),
     ]),
     objectiveRepeats,
+    warmups,
   );
 
   // 2. whole training step
@@ -126,6 +129,7 @@ export const objectivesBench = benchCommand('objectives', OBJECTIVES_OPTIONS, fa
         }),
     ]),
     repeats,
+    warmups,
   );
 
   const r2 = (v: number): number => Math.round(v * 1000) / 1000;

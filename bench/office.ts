@@ -1,15 +1,17 @@
 // npm run bench -- office [--seeds 1] [--methods popularity,sasrec,sft,msl] [--preset small] [--reuse true]
-//                         [--dataDir ../shared/data] [--set amazon-office] [--<run config key> value ...]
+//                         [--dataDir ../shared/data] [--set amazon-office] [--smoke] [--<run config key> value ...]
 // Issue 3's comparison on amazon-office (validation carved from the end of train, refit on
 // train + valid before testing): NDCG@5/10, HR@5/10 on test, training time, evaluation
 // users/s, peak RSS; mean ± std over seeds and paired bootstrap intervals over test users.
+// --smoke: the embedded set's first 100 users, 1 seed, the tiny preset for 1 epoch (SASRec: one small epoch),
+// everything under a fresh runs/smoke/<office|sid>-<time> (bench/args.ts).
 // Prints a table; the last line is one JSON object keyed by method.
 import { existsSync, readFileSync } from 'node:fs';
 import { identifierFromJSON } from '../src/pipeline/identifiers/registry.js';
 import { SemanticIdentifier } from '../src/sid/identifier.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
-import { setSpec } from '../src/experiment/data.js';
-import { benchRunDir } from '../src/experiment/naming.js';
+import { setSpec, userSubset } from '../src/experiment/data.js';
+import { BENCH_ROOT, benchRunDir } from '../src/experiment/naming.js';
 import { trainOrReuse } from '../src/experiment/store.js';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,8 +24,8 @@ import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
 import { peakRssMb } from './timing.js';
-import { benchCommand, configFlags } from './args.js';
-import type { ParsedArgs } from '../src/util/argv.js';
+import { benchCommand, configFlags, smokeRoot, SMOKE_RUN, SMOKE_USERS, type BenchArgs } from './args.js';
+import { SASREC_SMOKE } from './sasrec.js';
 
 const METRICS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10'];
 const COMPARE_OPTIONS = {
@@ -36,7 +38,7 @@ const COMPARE_OPTIONS = {
   'sasrec.refit': 'bool',
   'sasrec.trainOnPrefixes': 'bool',
 } as const;
-type CompareArgs = ParsedArgs<typeof COMPARE_OPTIONS>;
+type CompareArgs = BenchArgs<typeof COMPARE_OPTIONS>;
 
 /** Mean of the finite values (null when there is none, e.g. users/s of the popularity baseline). */
 function finiteMean(xs: number[]): number | null {
@@ -76,19 +78,28 @@ function identifierFigures(dir: string): Pick<MethodRun, 'codeLength' | 'index'>
   };
 }
 
-async function runCompareBench(args: CompareArgs, defaultSet = 'amazon-office'): Promise<Record<string, unknown>> {
+async function runCompareBench(
+  bench: string,
+  args: CompareArgs,
+  defaultSet = 'amazon-office',
+): Promise<Record<string, unknown>> {
   const { options } = args;
   const flags = configFlags(RunConfigDef, args); // first: a bad flag fails before any work
+  const smoke = options.smoke ?? false;
   const dataDir = options.dataDir ?? process.env.GENREC_SHARED_DATA ?? resolve(process.cwd(), '../shared/data');
-  const set = options.set ?? defaultSet;
+  const root = smoke ? smokeRoot(bench) : BENCH_ROOT;
+  let set = smoke ? 'embedded:office-mini' : (options.set ?? defaultSet);
   const dir = join(dataDir, set);
-  if (!existsSync(join(dir, 'train.csv'))) throw new Error(`bench: ${dir}/train.csv not found (set --dataDir)`);
+  if (!smoke && !existsSync(join(dir, 'train.csv')))
+    throw new Error(`bench: ${dir}/train.csv not found (set --dataDir)`);
   const seeds = Array.from({ length: options.seeds ?? 1 }, (_, i) => i);
   const methods = (options.methods ?? 'popularity,sasrec,sft,msl').split(',');
   const reuse = options.reuse ?? false;
   // the same data-set spec as `bench bear` (book and toy: the paper's train_10000 sample), so runs are shared
   const spec = setSpec(set, dataDir, options.paperSample ?? true);
-  const ds: NextItemDataset = loadDatasetFromSpec(spec);
+  const full: NextItemDataset = loadDatasetFromSpec(spec);
+  const ds = smoke ? userSubset(full, SMOKE_USERS) : full;
+  if (smoke) set = ds.name; // office-mini-100u
   const threads = applyThreads(flags.threads ?? 0);
   process.stderr.write(
     `[bench] ${set}: ${ds.items.length} items, train ${ds.train.length} / valid ${ds.valid.length} / test ${ds.test.length}; ${threads} threads\n`,
@@ -105,7 +116,10 @@ async function runCompareBench(args: CompareArgs, defaultSet = 'amazon-office'):
         runs[m].push({ seed, mean: r.mean, perUser: r.perUser, trainSec: 0, usersPerSec: NaN });
         break; // deterministic: one run
       } else if (m === 'sasrec') {
-        const cfg = SasrecConfig.merge(SasrecConfig.defaults(), {
+        const base = smoke
+          ? SasrecConfig.merge(SasrecConfig.defaults(), SASREC_SMOKE, `bench ${bench} --smoke`)
+          : SasrecConfig.defaults();
+        const cfg = SasrecConfig.merge(base, {
           seed,
           refit: options['sasrec.refit'] ?? true,
           trainOnPrefixes: options['sasrec.trainOnPrefixes'] ?? false,
@@ -122,9 +136,10 @@ async function runCompareBench(args: CompareArgs, defaultSet = 'amazon-office'):
       } else {
         // 'msl' = title identifiers, 'sid:msl' = semantic IDs
         const [identifier, objective] = m.startsWith('sid:') ? ['sid', m.slice(4)] : ['title', m];
-        const out = benchRunDir(set, m, seed);
+        const out = benchRunDir(set, m, seed, '', root);
         const cfg = resolveRunConfig([
           { value: { dataset: spec, identifier, objective, seed, out, threads }, source: 'bench' },
+          { value: smoke ? SMOKE_RUN : {}, source: `bench ${bench} --smoke` },
           { value: flags, source: 'bench arguments' },
         ]);
         const r = await trainOrReuse(cfg, ds, { reuse, log: (l) => void process.stderr.write(l + '\n') });
@@ -219,18 +234,19 @@ async function runCompareBench(args: CompareArgs, defaultSet = 'amazon-office'):
     methods: summary,
     comparisons,
   };
-  writeJsonAtomicSync(join('runs', 'bench', `${set}-${methods.join('+').replace(/:/g, '-')}.json`), result);
+  writeJsonAtomicSync(join(root, `${set}-${methods.join('+').replace(/:/g, '-')}.json`), result);
   console.log('\n' + formatMarkdownTable(rows, columns));
   return { ...summary, peak_rss_mb: Math.round(peakRssMb()) };
 }
 
 export const officeBench = benchCommand('office', COMPARE_OPTIONS, true, (args) =>
-  runCompareBench(args, 'amazon-office'),
+  runCompareBench('office', args, 'amazon-office'),
 );
 
 /** Issue 5: semantic IDs vs title identifiers (`--set amazon-toy` for the second data set). */
 export const sidBench = benchCommand('sid', COMPARE_OPTIONS, true, (args) =>
   runCompareBench(
+    'sid',
     { ...args, options: { methods: 'sft,msl,bear,sid:sft,sid:msl,sid:bear', ...args.options } },
     'amazon-office',
   ),

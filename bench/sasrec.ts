@@ -1,9 +1,10 @@
-// npm run bench -- sasrec [--data embedded|office|both] [--threads 1] [--<sasrec key> value ...]
+// npm run bench -- sasrec [--data embedded|office|both] [--threads 1] [--smoke] [--<sasrec key> value ...]
 // Trains SASRec (src/baselines/sasrec.ts) on the embedded office-mini set and, when present, on the full
 // amazon-office set of /work/shared/data (window protocol: valid = latest 10% of train.csv by timestamp), then
 // reports test HR/NDCG@5/10 next to the most-popular baseline. Any SasrecConfig key may be overridden
 // (e.g. --trainOnPrefixes true --refit true --maxEpochs 30). Reference (data README, office test NDCG@10 /
 // HR@10): a d128 2-layer SASRec 0.0230 / 0.0496; the BEAR paper's SASRec row 0.0196 / 0.0447.
+// --smoke: the embedded set only, one epoch (no refit) of a d32 1-layer model (flags still override).
 // Memory: with glibc's default (dynamic) mmap threshold, freed tensors stay in the process heap (no tensor handle
 // leaks); SASRec calls releaseMemory() (malloc_trim) after every epoch to return it. A run that still grows can
 // be capped with MALLOC_MMAP_THRESHOLD_=65536 (RSS flat, identical results, ~40% slower steps).
@@ -13,6 +14,9 @@ import { BASELINE_METRICS, evaluateBaseline, Popularity, Sasrec, SasrecConfig } 
 import { loadDataset, type NextItemDataset } from '../src/data/index.js';
 import { getNumThreads, setNumThreads } from '../src/engine/index.js';
 import { benchCommand, configFlags } from './args.js';
+
+/** --smoke's SASRec: small and one epoch. */
+export const SASREC_SMOKE = { dModel: 32, nLayers: 1, maxEpochs: 1, refit: false };
 
 const SASREC_OPTIONS = { data: ['embedded', 'office', 'both'], threads: 'positive', dataDir: 'string' } as const;
 
@@ -67,8 +71,12 @@ function runOne(ds: NextItemDataset, cfg: SasrecConfig): Record<string, unknown>
 export const sasrecBench = benchCommand('sasrec', SASREC_OPTIONS, true, (args) => {
   const { options } = args;
   setNumThreads(options.threads ?? 1);
-  const cfg = SasrecConfig.merge(SasrecConfig.defaults(), configFlags(SasrecConfig, args), 'bench arguments');
-  const which = options.data ?? 'both';
+  const smoke = options.smoke ?? false;
+  const base = smoke
+    ? SasrecConfig.merge(SasrecConfig.defaults(), SASREC_SMOKE, 'bench sasrec --smoke')
+    : SasrecConfig.defaults();
+  const cfg = SasrecConfig.merge(base, configFlags(SasrecConfig, args), 'bench arguments');
+  const which = smoke ? 'embedded' : (options.data ?? 'both');
   const sets: NextItemDataset[] = [];
   if (which !== 'office') sets.push(loadDataset({ format: 'embedded' }));
   const officeDir = path.join(sharedDataDir(options.dataDir), 'amazon-office');

@@ -1,6 +1,6 @@
 // npm run bench -- scoring --set amazon-office [--methods sft,msl,bear] [--seeds 3] [--selectTag prefixsel]
 //                          [--finalTag prefix] [--validUsers 0] [--choose msl=valid,bear=valid] [--diagnose true]
-//                          [--pruneUsers 500] [--threads N]
+//                          [--pruneUsers 500] [--threads N] [--smoke]
 // --selectTag and --finalTag take per-method overrides after the default: `--finalTag prefix,bear=prefix-l1-x1`
 // compares bear's runs tagged prefix-l1-x1 (e.g. a λ/ξ chosen on that set's validation) with the others' prefix runs.
 // The decoding distribution (`eval.scoring`: 'full' = HF constrained decoding over the full softmax, 'valid' =
@@ -16,7 +16,8 @@
 // epoch; PR@10 pooled over seeds (pruned / cases) with its 95% Wilson interval; paired bootstraps of NDCG@10 between
 // methods over test users, on seed 0 and on the per-user mean over the seeds both methods have. Evaluations and
 // diagnostics are cached next to the runs; the results go to runs/bench/scoring-<set>-<time>.json, with the figure of
-// `bench figure` for this set beside it (.svg, with diagnostics). Last line is JSON.
+// `bench figure` for this set beside it (.svg, with diagnostics). --smoke trains its own tiny runs first (`bench bear
+// --smoke`) and keeps everything under a fresh runs/smoke/scoring-<time>. Last line is JSON.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenScoring } from '../src/decode/common.js';
@@ -27,10 +28,11 @@ import { applyThreads } from '../src/pipeline/threads.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
 import { writeFileAtomicSync, writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
-import { benchCommand } from './args.js';
+import { benchCommand, smokeRoot, SMOKE_PRUNE_USERS, SMOKE_RUN, type BenchArgs } from './args.js';
+import { bearBench, runBear } from './bear.js';
 import { scoringFigureSvg } from './figure.js';
 import { cachedEvaluation, cachedTestFigures, type CachedEval } from '../src/experiment/figures.js';
-import { benchRunDir, isRunTag } from '../src/experiment/naming.js';
+import { BENCH_ROOT, benchRunDir, isRunTag } from '../src/experiment/naming.js';
 import { readRun } from '../src/experiment/store.js';
 import { seedRun, summarize, type SeedRun, type Summary } from '../src/experiment/summary.js';
 import { pooledCell, seedColumns, summaryCells } from './seeds.js';
@@ -92,7 +94,40 @@ export function parseTags(
   return Object.fromEntries(methods.map((m) => [m, over[m] ?? fallback]));
 }
 
-export const scoringBench = benchCommand('scoring', SCORING_OPTIONS, false, ({ options }) => {
+export const scoringBench = benchCommand('scoring', SCORING_OPTIONS, false, (args) =>
+  args.options.smoke ? scoringSmoke(args) : runScoring(args, BENCH_ROOT),
+);
+
+/**
+ * --smoke: `bench bear --smoke` trains the final runs (tag prefix) of the methods and BEAR's selection run (tag
+ * prefixsel) under a fresh smoke directory, then scoring runs on them there (1 seed, PR@K on a few test rows).
+ */
+async function scoringSmoke(args: BenchArgs<typeof SCORING_OPTIONS>): Promise<Record<string, unknown>> {
+  const root = smokeRoot('scoring');
+  const { options } = args;
+  const methods = options.methods ?? 'sft,msl,bear';
+  const threads = options.threads === undefined ? [] : ['--threads', String(options.threads)];
+  const bear = (argv: string[]) =>
+    runBear(bearBench.parse(['--smoke', '--diagnose', 'false', ...threads, ...argv]), root);
+  const sets = Object.keys(await bear(['--methods', methods, '--tag', 'prefix']));
+  if (methods.split(',').includes('bear')) await bear(['--methods', 'bear', '--tag', 'prefixsel']);
+  return runScoring(
+    {
+      ...args,
+      options: {
+        seeds: 1,
+        validUsers: SMOKE_RUN.eval.validUsers,
+        pruneUsers: SMOKE_PRUNE_USERS,
+        ...options,
+        set: options.set ?? sets[0],
+      },
+    },
+    root,
+  );
+}
+
+/** `bench scoring` on the runs under `root` (runs/bench, or a smoke run's own directory), its results there too. */
+function runScoring({ options }: BenchArgs<typeof SCORING_OPTIONS>, root: string): Record<string, unknown> {
   const set = options.set;
   if (!set) throw new Error('bench scoring: --set is required (e.g. amazon-office)');
   const methods = (options.methods ?? 'sft,msl,bear').split(',').filter(Boolean);
@@ -105,7 +140,7 @@ export const scoringBench = benchCommand('scoring', SCORING_OPTIONS, false, ({ o
   const given = parseChoices(options.choose ?? '', methods);
   applyThreads(options.threads ?? 0);
 
-  const final0 = benchRunDir(set, methods[0], 0, finalTags[methods[0]]);
+  const final0 = benchRunDir(set, methods[0], 0, finalTags[methods[0]], root);
   const first = readRun(final0, 0);
   if (!first) throw new Error(`bench scoring: no finished run in ${final0}`);
   const ds = loadDatasetFromSpec(first.config.dataset);
@@ -115,7 +150,7 @@ export const scoringBench = benchCommand('scoring', SCORING_OPTIONS, false, ({ o
   const perSeed: Record<string, SeedRun[]> = {};
   for (const m of methods) {
     // 1. choose on validation (or take the given choice)
-    const selDir = benchRunDir(set, m, 0, selectTags[m]);
+    const selDir = benchRunDir(set, m, 0, selectTags[m], root);
     const validScores: Partial<Record<TokenScoring, number>> = {};
     let chosen: TokenScoring = 'full';
     let how = 'default';
@@ -132,7 +167,7 @@ export const scoringBench = benchCommand('scoring', SCORING_OPTIONS, false, ({ o
     // 2. the final runs on test with the choice
     const seeds: SeedRun[] = [];
     for (let seed = 0; seed < nSeeds; seed++) {
-      const dir = benchRunDir(set, m, seed, finalTags[m]);
+      const dir = benchRunDir(set, m, seed, finalTags[m], root);
       const run = readRun(dir, ds.train.length);
       if (!run || !existsSync(join(dir, 'model.safetensors'))) continue;
       let ev: CachedEval;
@@ -145,7 +180,7 @@ export const scoringBench = benchCommand('scoring', SCORING_OPTIONS, false, ({ o
       seeds.push(seedRun(seed, ev.mean, run.secondsPerEpoch, Float64Array.from(ev.perUser['ndcg@10']), diag));
     }
     if (seeds.length === 0)
-      throw new Error(`bench scoring: no finished run ${benchRunDir(set, m, 0, finalTags[m])} (or later seeds)`);
+      throw new Error(`bench scoring: no finished run ${benchRunDir(set, m, 0, finalTags[m], root)} (or later seeds)`);
     perSeed[m] = seeds;
     const summary = summarize(seeds);
     const row: Row = {
@@ -232,7 +267,7 @@ export const scoringBench = benchCommand('scoring', SCORING_OPTIONS, false, ({ o
     methods: out,
     comparisons,
   };
-  const stem = join('runs', 'bench', `scoring-${set}-${Date.now()}`);
+  const stem = join(root, `scoring-${set}-${Date.now()}`);
   writeJsonAtomicSync(`${stem}.json`, { codeVersion: codeVersion().string, result });
   if (diagnose) {
     writeFileAtomicSync(
@@ -242,4 +277,4 @@ export const scoringBench = benchCommand('scoring', SCORING_OPTIONS, false, ({ o
     console.log(`results: ${stem}.json, figure: ${stem}.svg`);
   }
   return result;
-});
+}
