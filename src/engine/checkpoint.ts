@@ -11,7 +11,7 @@ import { native } from './native.js';
 import { tensor, type Tensor } from './tensor.js';
 import type { Module } from './nn.js';
 import type { Optimizer, OptimizerState } from './optim.js';
-import { loadSafetensorsSync, saveSafetensorsSync, type StTensor } from './safetensors.js';
+import { loadSafetensorsSync, saveSafetensorsSync, type StFile, type StTensor } from './safetensors.js';
 import { tidy } from './scope.js';
 
 const CHECKPOINT_FORMAT = 'genrec-checkpoint/1';
@@ -120,7 +120,23 @@ function metaOf(md: Record<string, string>, path: string): CheckpointMeta {
 
 /** The metadata stored with a checkpoint (the whole file is validated as safetensors; nothing is restored). */
 export function readCheckpointMeta(path: string): CheckpointMeta {
-  return metaOf(loadSafetensorsSync(path).metadata, path);
+  return readCheckpoint(path).meta;
+}
+
+/** A checkpoint file read and checked as a genrec checkpoint, not yet restored into anything. */
+export interface CheckpointFile {
+  path: string;
+  file: StFile;
+  meta: CheckpointMeta;
+}
+
+/**
+ * Reads a checkpoint once: a caller that needs its metadata to build the model (a run's config and identifiers) then
+ * restores from the same read with {@link restoreCheckpoint}, instead of reading the file twice.
+ */
+export function readCheckpoint(path: string): CheckpointFile {
+  const file = loadSafetensorsSync(path);
+  return { path, file, meta: metaOf(file.metadata, path) };
 }
 
 /**
@@ -129,9 +145,13 @@ export function readCheckpointMeta(path: string): CheckpointMeta {
  * same shapes and dtypes; anything else throws an error naming the file and the tensor.
  */
 export function loadCheckpoint(path: string, opts: LoadCheckpointOptions): CheckpointMeta {
-  const file = loadSafetensorsSync(path);
+  return restoreCheckpoint(readCheckpoint(path), opts);
+}
+
+/** {@link loadCheckpoint} from a checkpoint already read with {@link readCheckpoint}. */
+export function restoreCheckpoint(ck: CheckpointFile, opts: LoadCheckpointOptions): CheckpointMeta {
+  const { path, file, meta } = ck;
   const md = file.metadata;
-  const meta = metaOf(md, path);
 
   // Validate everything before touching the model, so a bad file leaves it unchanged.
   const params = opts.model.namedParameters();

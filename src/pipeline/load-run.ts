@@ -2,7 +2,7 @@
 // the data it was trained on.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCheckpoint, readCheckpointMeta } from '../engine/checkpoint.js';
+import { readCheckpoint, restoreCheckpoint } from '../engine/checkpoint.js';
 import type { ItemIdentifier } from '../ids/index.js';
 import { identifierFromJSON } from './identifiers/registry.js';
 import { GenRecModel } from '../model/genrec.js';
@@ -47,7 +47,8 @@ export function loadRun(dir: string): LoadedRun {
         : `run ${dir}: missing model.safetensors (train it first with genrec train --out ${dir})`,
     );
   }
-  const meta = readCheckpointMeta(modelFile) as Partial<RunMeta>;
+  const checkpoint = readCheckpoint(modelFile); // read once: its metadata builds the model it then fills
+  const meta = checkpoint.meta as Partial<RunMeta>;
   const legacy = (f: string): unknown => {
     const file = join(dir, f);
     if (!existsSync(file)) throw new Error(`run ${dir}: missing ${f}, and ${modelFile} does not record it either`);
@@ -69,7 +70,7 @@ export function loadRun(dir: string): LoadedRun {
   }
   const model = new GenRecModel(config.model, ids);
   try {
-    loadCheckpoint(modelFile, { model });
+    restoreCheckpoint(checkpoint, { model });
   } catch (e) {
     model.dispose();
     throw e;

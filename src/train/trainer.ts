@@ -27,7 +27,13 @@ import { writeJsonAtomicSync } from '../util/atomic.js';
 import { bool, defineConfig, int, num, oneOf, type ConfigOf } from '../util/config.js';
 import { logWriter, Progress } from '../util/progress.js';
 import { Rng, type RngState } from '../util/rng.js';
-import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from '../engine/checkpoint.js';
+import {
+  loadCheckpoint,
+  readCheckpoint,
+  restoreCheckpoint,
+  saveCheckpoint,
+  type CheckpointFile,
+} from '../engine/checkpoint.js';
 import { learningRateAt, resolveWarmup, type ScheduleSpec } from './schedule.js';
 import type { TrainTask } from './types.js';
 
@@ -243,20 +249,20 @@ export function train<E>(
   if (opts.resume) {
     if (!lastPath) throw new Error('train: resume needs a checkpointDir');
     if (existsSync(lastPath)) {
-      let meta: unknown;
+      let last: CheckpointFile;
       try {
-        meta = readCheckpointMeta(lastPath);
+        last = readCheckpoint(lastPath);
       } catch (e) {
         throw new Error(`cannot resume: checkpoint ${lastPath} is unreadable or corrupt (${(e as Error).message})`);
       }
-      const saved = parseRunState(meta, lastPath);
+      const saved = parseRunState(last.meta, lastPath);
       const diff = configDiff(saved.config, cfg);
       if (diff.length)
         throw new Error(`cannot resume from ${lastPath}: the trainer config changed (${diff.join('; ')})`);
       if (saved.numExamples !== n) {
         throw new Error(`cannot resume from ${lastPath}: it was trained on ${saved.numExamples} examples, now ${n}`);
       }
-      loadCheckpoint(lastPath, { model, optimizer: opt });
+      restoreCheckpoint(last, { model, optimizer: opt });
       st = { ...saved, config: cfg };
       log(`[train] resumed from ${lastPath}: epoch ${st.epoch}/${cfg.epochs} done, step ${st.step}/${totalSteps}`);
     } else {
