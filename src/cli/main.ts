@@ -82,26 +82,26 @@ function flagLayer(args: ParsedArgs): unknown {
   return overrides;
 }
 
+/**
+ * A stored run's configuration as a base for this machine: its thread count is a setting of the machine it was
+ * trained on, so one above this machine's cores becomes the automatic choice (with a note) instead of an error.
+ * Whatever the command line then sets (--threads, --config) is the user's own and checked as given.
+ */
+function storedConfig(run: LoadedRun): RunConfig {
+  const cores = availableParallelism();
+  if (run.config.threads <= cores) return run.config;
+  console.error(
+    `threads: the run was trained with ${run.config.threads} threads, this machine has ${cores} cores; choosing automatically (--threads N sets it)`,
+  );
+  return { ...run.config, threads: 0 };
+}
+
 /** A stored run with the configuration flags of this command (e.g. --eval.beamWidth) applied on top. */
 function runConfigWithFlags(args: ParsedArgs, run: LoadedRun): RunConfig {
-  let cfg = run.config;
+  let cfg = storedConfig(run);
   const file = args.options.config as string | undefined;
   if (file) cfg = RunConfigDef.merge(cfg, RunConfigDef.load(file), file);
   return RunConfigDef.merge(cfg, flagLayer(args), 'command line');
-}
-
-/**
- * Threads for using a stored run: the command line's --threads if given, else the run's own setting where this machine
- * has the cores for it (a run trained on a larger machine falls back to the automatic choice, with a note).
- */
-function threadsFor(args: ParsedArgs, cfg: RunConfig, stored: RunConfig): number {
-  const given =
-    args.options.threads !== undefined || args.configArgv.some((a) => a === '--threads' || a.startsWith('--threads='));
-  if (given || stored.threads <= availableParallelism()) return applyThreads(cfg.threads);
-  console.error(
-    `threads: the run was trained with ${stored.threads} threads, this machine has ${availableParallelism()} cores; choosing automatically (--threads N sets it)`,
-  );
-  return applyThreads(0);
 }
 
 function required(args: ParsedArgs, cmd: string, name: string, example: string): string {
@@ -151,7 +151,7 @@ async function main(argv: string[]): Promise<void> {
       const out = opt.out as string | undefined;
       const run = loadRun(dir);
       const cfg = runConfigWithFlags(args, run);
-      threadsFor(args, cfg, run.config);
+      applyThreads(cfg.threads);
       const ds = loadDatasetFromSpec(cfg.dataset);
       checkRunData(run, ds, opt['allow-data-change'] === true);
       const r = getTask(cfg.task).evaluate(
@@ -206,7 +206,7 @@ async function main(argv: string[]): Promise<void> {
           return i;
         });
       const threads = opt.threads as number | undefined;
-      threadsFor(args, threads === undefined ? run.config : { ...run.config, threads }, run.config);
+      applyThreads(threads ?? storedConfig(run).threads);
       const [hyps] = recommend(run.model, [items], {
         beamWidth: Math.max(k, run.config.eval.beamWidth),
         topK: k,
@@ -235,7 +235,7 @@ async function main(argv: string[]): Promise<void> {
       const users = (opt.users as number | undefined) ?? 0;
       const run = loadRun(dir);
       const cfg = runConfigWithFlags(args, run);
-      threadsFor(args, cfg, run.config);
+      applyThreads(cfg.threads);
       const ds = loadDatasetFromSpec(cfg.dataset);
       checkRunData(run, ds, opt['allow-data-change'] === true);
       const ex = users > 0 ? ds[split].slice(0, users) : ds[split];
