@@ -1,21 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseCsvRows, parseCsvTable } from '../src/data/csv.js';
-import { DataError } from '../src/data/errors.js';
+import { throwsData } from './data-fixtures.js';
 
 const rows = (text: string) => [...parseCsvRows(text, 'x.csv')].map((r) => [r.line, r.fields] as const);
-
-function throwsData(fn: () => unknown, file: string, line: number, field: string, re?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof DataError, `expected DataError, got ${String(e)}`);
-    assert.equal(e.file.endsWith(file), true, e.message);
-    assert.equal(e.line, line, e.message);
-    assert.equal(e.field, field, e.message);
-    assert.ok(e.message.startsWith(`${file}:${line}: field ${field}: `), e.message);
-    if (re) assert.match(e.message, re);
-    return true;
-  });
-}
 
 describe('parseCsvRows', () => {
   it('splits plain rows and numbers lines', () => {

@@ -2,33 +2,12 @@
 // load time with a DataError naming the file, the line and the field — or, for ids that only look alike, load
 // exactly.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
-import { DataError } from '../src/data/errors.js';
+import { describe, it } from 'node:test';
+import { fixtureDirs, throwsData } from './data-fixtures.js';
 import { loadDataset, loadSequences, loadInteractions } from '../src/data/index.js';
 
-const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'genrec-integrity-'));
-after(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
-let count = 0;
-function fixture(files: Record<string, string | Buffer>): string {
-  const dir = path.join(tmpRoot, `f${count++}`);
-  fs.mkdirSync(dir);
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-  return dir;
-}
-
-function throwsData(fn: () => unknown, file: string, line: number | undefined, field: string | undefined, re?: RegExp) {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof DataError, `expected DataError, got ${String(e)}`);
-    assert.equal(path.basename(e.file), file, e.message);
-    assert.equal(e.line, line, e.message);
-    assert.equal(e.field, field, e.message);
-    if (re) assert.match(e.message, re);
-    return true;
-  });
-}
+const fixture = fixtureDirs('genrec-integrity-');
 
 const HEADER = 'user_id,item_ids,timestamp\n';
 const TITLES = '{"1": "One", "2": "Two", "3": "Three"}';

@@ -1,33 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
-import { DataError } from '../src/data/errors.js';
+import { describe, it } from 'node:test';
+import { fixtureDirs, throwsData } from './data-fixtures.js';
 import { datasetStats, embeddedDir, loadDataset, loadSequences, listExamples } from '../src/data/index.js';
 
-const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'genrec-data-'));
-after(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
-let dirCount = 0;
-function fixture(files: Record<string, string>): string {
-  const dir = path.join(tmpRoot, `f${dirCount++}`);
-  fs.mkdirSync(dir);
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-  return dir;
-}
-
-function throwsData(fn: () => unknown, file: string, line: number | undefined, field: string | undefined, re?: RegExp) {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof DataError, `expected DataError, got ${String(e)}`);
-    assert.equal(path.basename(e.file), file, e.message);
-    assert.equal(e.line, line, e.message);
-    assert.equal(e.field, field, e.message);
-    const where = line === undefined ? file : `${file}:${line}`;
-    assert.ok(e.message.startsWith(field === undefined ? `${where}: ` : `${where}: field ${field}: `), e.message);
-    if (re) assert.match(e.message, re);
-    return true;
-  });
-}
+const fixture = fixtureDirs('genrec-data-');
 
 const TITLES = JSON.stringify({ '1': 'One', '2': 'Two', '9': 'Nine', '10': 'Ten', '3': 'Three' }, null, 4);
 const HEADER = 'user_id,item_ids,timestamp\n';
