@@ -1,5 +1,5 @@
 // npm run bench -- bear [--sets amazon-office,amazon-book,amazon-toy] [--dataDir ../shared/data] [--seeds 3]
-//                       [--paperSample true] [--methods sft,msl,bear (sid:<objective> = semantic IDs)] [--reuse true] [--diagnose true]
+//                       [--paperSample true] [--methods popularity,sasrec,sft,msl,bear (sid:<objective> = semantic IDs)] [--reuse true] [--diagnose true]
 //                       [--pruneUsers 0] [--beamSim false] [--beamSimUsers 2000] [--beamSimSets amazon-toy,amazon-book]
 //                       [--embedded false] [--users 0] [--tag ''] [--seedList 1,2] [--smoke]
 //                       [--<run config key> value ...]
@@ -7,7 +7,9 @@
 // preset over the seeds, then on test: NDCG@5/10, HR@5/10 of beam search, PR@5/10 (targets in the exact top-K that
 // beam search loses), the share of pruned cases violating the necessary condition, exact top-K NDCG@10 (what pruning
 // costs), training seconds per epoch — mean ± std over seeds — and paired bootstraps of BEAR vs MSL / SFT on NDCG@10
-// over test users (seed 0).
+// over test users (seed 0). Most-popular (fitted on train + valid) and SASRec sit in every table on the same splits:
+// SASRec's dropout, width and per-position training are chosen on validation once per set (cached), then each seed
+// selects its epoch count on validation and refits on train + valid (bench/baselines.ts).
 //
 // Protocol. Seed 0 chooses the epoch count on validation (early stopping), then refits on train + valid; seeds ≥ 1
 // train on train + valid for seed 0's epoch count (`select: false`): every hyperparameter is chosen on validation,
@@ -43,6 +45,9 @@ import { BENCH_ROOT, benchRunDir, isRunTag } from '../src/experiment/naming.js';
 import { seedProtocolRuns } from '../src/experiment/seeds.js';
 import { trainOrReuse, type StoredRun } from '../src/experiment/store.js';
 import { seedRun, summarize, type SeedRun, type Summary } from '../src/experiment/summary.js';
+import { popularityRun, sasrecRun, type BaselineRun } from '../src/experiment/baselines.js';
+import { BASELINE_METRICS } from '../src/baselines/index.js';
+import { tunedSasrec } from './baselines.js';
 import { pooledCell, seedColumns, summaryCells } from './seeds.js';
 import {
   benchCommand,
@@ -138,6 +143,24 @@ async function methodRuns(
   });
 }
 
+/**
+ * The baselines' rows (no diagnostics, no epochs): most-popular once (it is deterministic), SASRec per seed with its
+ * hyperparameters tuned on validation (bench/baselines.ts).
+ */
+function baselineSeedRuns(
+  method: 'popularity' | 'sasrec',
+  set: string,
+  ds: NextItemDataset,
+  seeds: number[],
+  root: string,
+  smoke: boolean,
+): SeedRun[] {
+  const toSeedRun = (r: BaselineRun): SeedRun => seedRun(r.seed, r.mean, NaN, r.perUser['ndcg@10'], null);
+  if (method === 'popularity') return [toSeedRun(popularityRun(ds, BASELINE_METRICS))];
+  const { base, tuning } = tunedSasrec(set, ds, root, smoke, true);
+  return seeds.map((seed) => toSeedRun(sasrecRun(set, ds, seed, root, base, tuning, BASELINE_METRICS, log)));
+}
+
 function rowsOf(summary: Record<string, Summary>): Row[] {
   return Object.entries(summary).map(([m, s]) => {
     const row: Row = { method: m, seeds: s['ndcg@10']?.n ?? 0, ...summaryCells(s) };
@@ -175,7 +198,7 @@ export async function runBear(
   const sets = embedded
     ? ['embedded:office-mini']
     : (options.sets ?? 'amazon-office,amazon-book,amazon-toy').split(',').filter(Boolean);
-  const methods = (options.methods ?? 'sft,msl,bear').split(',');
+  const methods = (options.methods ?? 'popularity,sasrec,sft,msl,bear').split(',');
   const nSeeds = options.seeds ?? (smoke ? 1 : 3);
   const beamSim = options.beamSim ?? false;
   const beamSimUsers = options.beamSimUsers ?? (smoke ? SMOKE_USERS : 2000);
@@ -201,6 +224,10 @@ export async function runBear(
   const compare = async (set: string, ds: NextItemDataset, spec: string, ms: string[], title: string) => {
     const runs: Record<string, SeedRun[]> = {};
     for (const m of ms) {
+      if (m === 'popularity' || m === 'sasrec') {
+        runs[m] = baselineSeedRuns(m, set, ds, seeds, root, smoke);
+        continue;
+      }
       const stored = await methodRuns(ds, spec, set, m, seeds, flags, threads, reuse, tag, root, smoke);
       runs[m] = stored.map((r) =>
         seedRun(
@@ -221,6 +248,9 @@ export async function runBear(
       ['bear', 'sft'],
       ['msl', 'sft'],
       ['beam-sim', 'sft'],
+      ['msl', 'sasrec'],
+      ['msl', 'popularity'],
+      ['bear', 'sasrec'],
     ]) {
       if (!runs[a] || !runs[b]) continue;
       const bs = pairedBootstrap(runs[a][0].ndcg10, runs[b][0].ndcg10, { resamples: 1000, seed: 0 });

@@ -14,9 +14,8 @@ import { setSpec, userSubset } from '../src/experiment/data.js';
 import { BENCH_ROOT, benchRunDir } from '../src/experiment/naming.js';
 import { trainOrReuse } from '../src/experiment/store.js';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { NextItemDataset } from '../src/data/index.js';
-import { evaluateBaseline, Popularity, Sasrec, SasrecConfig } from '../src/baselines/index.js';
+import { popularityRun, sasrecRun } from '../src/experiment/baselines.js';
 import { RunConfigDef, resolveRunConfig } from '../src/pipeline/config.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import { meanStd, pairedBootstrap } from '../src/eval/stats.js';
@@ -25,7 +24,7 @@ import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { codeVersion } from '../src/util/version.js';
 import { peakRssMb } from './timing.js';
 import { benchCommand, configFlags, smokeRoot, SMOKE_RUN, SMOKE_USERS, type BenchArgs } from './args.js';
-import { SASREC_SMOKE } from './sasrec.js';
+import { benchLog as log, tunedSasrec } from './baselines.js';
 
 const METRICS = ['ndcg@5', 'ndcg@10', 'hr@5', 'hr@10'];
 const COMPARE_OPTIONS = {
@@ -35,8 +34,7 @@ const COMPARE_OPTIONS = {
   set: 'string',
   reuse: 'bool',
   paperSample: 'bool',
-  'sasrec.refit': 'bool',
-  'sasrec.trainOnPrefixes': 'bool',
+  'sasrec.tune': 'bool',
 } as const;
 type CompareArgs = BenchArgs<typeof COMPARE_OPTIONS>;
 
@@ -109,30 +107,12 @@ async function runCompareBench(
   for (const m of methods) {
     runs[m] = [];
     for (const seed of seeds) {
-      const t0 = performance.now();
       if (m === 'popularity') {
-        const pop = Popularity.fit(ds.items.length, [...ds.train, ...ds.valid]);
-        const r = evaluateBaseline(pop.recommendAll(ds.test, 10), ds.test, METRICS, ds.items.length);
-        runs[m].push({ seed, mean: r.mean, perUser: r.perUser, trainSec: 0, usersPerSec: NaN });
+        runs[m].push(popularityRun(ds, METRICS));
         break; // deterministic: one run
       } else if (m === 'sasrec') {
-        const base = smoke
-          ? SasrecConfig.merge(SasrecConfig.defaults(), SASREC_SMOKE, `bench ${bench} --smoke`)
-          : SasrecConfig.defaults();
-        const cfg = SasrecConfig.merge(base, {
-          seed,
-          refit: options['sasrec.refit'] ?? true,
-          trainOnPrefixes: options['sasrec.trainOnPrefixes'] ?? false,
-        });
-        const model = new Sasrec(ds.items.length, cfg);
-        model.fit(ds.train, ds.valid);
-        const trainSec = (performance.now() - t0) / 1000;
-        const t1 = performance.now();
-        const recs = model.recommend(ds.test, 10);
-        const usersPerSec = ds.test.length / ((performance.now() - t1) / 1000);
-        const r = evaluateBaseline(recs, ds.test, METRICS, ds.items.length);
-        model.dispose();
-        runs[m].push({ seed, mean: r.mean, perUser: r.perUser, trainSec, usersPerSec });
+        const { base, tuning } = tunedSasrec(set, ds, root, smoke, options['sasrec.tune'] ?? true);
+        runs[m].push(sasrecRun(set, ds, seed, root, base, tuning, METRICS, log));
       } else {
         // 'msl' = title identifiers, 'sid:msl' = semantic IDs
         const [identifier, objective] = m.startsWith('sid:') ? ['sid', m.slice(4)] : ['title', m];

@@ -4,6 +4,7 @@ import type { Example } from '../src/data/types.js';
 import { evaluateBaseline, Popularity, Sasrec, SasrecConfig } from '../src/baselines/index.js';
 import { liveTensors, setNumThreads, tidy } from '../src/engine/index.js';
 import { Rng } from '../src/util/rng.js';
+import { gridPoints, tuneSasrec } from '../src/baselines/sasrec-tune.js';
 
 setNumThreads(1);
 
@@ -158,4 +159,27 @@ test('sasrec: bad config and malformed data fail loudly', () => {
     m.dispose();
   }
   assert.match(SasrecConfig.docs(), /trainOnPrefixes/);
+});
+
+test('sasrec tuning: grid points in order, the best validation trial wins, bad keys fail with their name', () => {
+  assert.deepEqual(gridPoints({ dropout: [0.2, 0.5], dModel: [16, 32] }), [
+    { dropout: 0.2, dModel: 16 },
+    { dropout: 0.2, dModel: 32 },
+    { dropout: 0.5, dModel: 16 },
+    { dropout: 0.5, dModel: 32 },
+  ]);
+  assert.throws(() => gridPoints({ dropout: [1.5] }), /dropout/);
+  assert.throws(() => gridPoints({ widht: [1] } as never), /widht/);
+  assert.throws(() => gridPoints({ dropout: [] }), /dropout/);
+  const n = 30;
+  // one epoch at a learning rate too small to learn anything vs one that learns the successor pattern
+  const base = SasrecConfig.merge(SasrecConfig.defaults(), { ...TINY, maxEpochs: 4 });
+  const before = liveTensors();
+  const t = tuneSasrec(n, base, { lr: [1e-6, 1e-2] }, cycleData(n, 600, 'train'), cycleData(n, 60, 'valid'));
+  assert.equal(liveTensors(), before);
+  assert.equal(t.trials.length, 2);
+  assert.ok(t.trials[1].valid > t.trials[0].valid + 0.2, JSON.stringify(t.trials));
+  assert.deepEqual(t.best, { lr: 1e-2 });
+  assert.equal(t.metric, 'ndcg@10');
+  assert.throws(() => tuneSasrec(n, base, { lr: [1e-2] }, cycleData(n, 60, 'train'), []), /validation split is empty/);
 });

@@ -38,3 +38,33 @@ test('tasks: next-item training examples are the windows, or every prefix of eac
     'ndcg@5',
   ]);
 });
+
+test("tasks: prefixTargets 'novel' adds only the prefixes whose target no sliding window covers", () => {
+  // user a's sequence 1 2 3 4 5 6 cut into sliding windows of 4 (history 3 → target); user b: one short window
+  const rows: Example[] = [
+    { user: 'a', history: [1, 2, 3], target: 4, timestamp: 1 },
+    { user: 'a', history: [2, 3, 4], target: 5, timestamp: 2 },
+    { user: 'a', history: [3, 4, 5], target: 6, timestamp: 3 },
+    { user: 'b', history: [4, 5], target: 6, timestamp: 1 },
+  ];
+  const key = (e: Example): string => `${e.user}:${e.history.join(' ')}>${e.target}`;
+  const all = expandPrefixes(rows, 'all');
+  assert.equal(all.length, 4 + 2 + 2 + 2 + 1);
+  // targets 2 and 3 of user a (positions no window predicts) and b's 4 → 5; never a's [2] → 3 or [2 3] → 4, which
+  // the windows (1 2 → 3 as a prefix, 1 2 3 → 4 as a row) already train with longer histories
+  assert.deepEqual(expandPrefixes(rows, 'novel').map(key), [
+    'a:1>2',
+    'a:1 2>3',
+    'a:1 2 3>4',
+    'a:2 3 4>5',
+    'a:3 4 5>6',
+    'b:4>5',
+    'b:4 5>6',
+  ]);
+  // the same position reached twice with the same preceding items is added once
+  const twice = [rows[0], { ...rows[0], timestamp: 5 }];
+  assert.equal(expandPrefixes(twice, 'novel').filter((e) => e.target === 2).length, 1);
+  const cfg = resolveRunConfig([{ value: { trainOnPrefixes: true, prefixTargets: 'novel' }, source: 'test' }]);
+  assert.deepEqual(nextItem.trainingExamples(rows, cfg), expandPrefixes(rows, 'novel'));
+  assert.throws(() => RunConfigDef.fromFlags({ prefixTargets: 'some' }, 'command line'), /prefixTargets/);
+});

@@ -74,6 +74,10 @@ const RUN_KEYS = {
     doc: 'Also train on every prefix of each window (n−1 targets per window).',
     paper: 'shared/data README: the largest lever measured (MSL 0.0144 → 0.0198 on office)',
   }),
+  prefixTargets: oneOf(['all', 'novel'], {
+    default: 'all',
+    doc: "With trainOnPrefixes: 'all' = every prefix of every window; 'novel' = only prefixes whose target (after the same preceding items) is no window's target already — with sliding windows mostly each user's first items, 3–4× fewer examples (pipeline/task.ts expandPrefixes).",
+  }),
   select: bool({
     default: true,
     doc: 'Choose the epoch count on validation (early stopping on validation NDCG@10). false: skip it and train on train+valid for exactly trainer.epochs epochs (e.g. an epoch count another seed chose on validation).',

@@ -57,15 +57,41 @@ export function prepareContext(
   };
 }
 
+/** Which prefixes {@link expandPrefixes} adds: every one, or only those whose target no longer context covers. */
+export type PrefixTargets = 'all' | 'novel';
+
+/** History items that identify a position of a user's sequence in the novelty check (see expandPrefixes). */
+const TAIL = 3;
+
+function positionKey(user: string, history: readonly number[], target: number, tail: number): string {
+  return `${user}\u0000${history.slice(history.length - tail).join(',')}>${target}`;
+}
+
 /**
  * Training on every prefix of each window: a window (h_1 … h_k → t) also yields
  * (h_1 … h_{j-1} → h_j) for j = 2..k. The data README measured this as the largest lever.
+ *
+ * With sliding windows most prefixes repeat a target that an earlier window of the same user already trains with a
+ * longer history. `'novel'` adds a prefix only where no row of the same user has that target after the same (up to
+ * 3) preceding items — in effect the first items of each user's sequence, which no window has as its target
+ * (amazon-office: 13,860 rows → 34,094 examples instead of 129,251 with `'all'`).
  */
-export function expandPrefixes(examples: readonly Example[]): Example[] {
+export function expandPrefixes(examples: readonly Example[], which: PrefixTargets = 'all'): Example[] {
+  // every (user, up to 3 preceding items, target) a row or an added prefix trains
+  const covered = new Set<string>();
+  const cover = (user: string, history: readonly number[], target: number): void => {
+    for (let t = 1; t <= Math.min(TAIL, history.length); t++) covered.add(positionKey(user, history, target, t));
+  };
+  if (which === 'novel') for (const e of examples) cover(e.user, e.history, e.target);
   const out: Example[] = [];
   for (const e of examples) {
     for (let j = 1; j < e.history.length; j++) {
-      out.push({ user: e.user, history: e.history.slice(0, j), target: e.history[j], timestamp: e.timestamp });
+      const history = e.history.slice(0, j);
+      if (which === 'novel') {
+        if (covered.has(positionKey(e.user, history, e.history[j], Math.min(TAIL, j)))) continue;
+        cover(e.user, history, e.history[j]);
+      }
+      out.push({ user: e.user, history, target: e.history[j], timestamp: e.timestamp });
     }
     out.push(e);
   }

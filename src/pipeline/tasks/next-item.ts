@@ -10,8 +10,13 @@ import type { Task } from './types.js';
 export const nextItem: Task = {
   name: 'next-item',
   doc: 'History → the next item (one identifier), decoded top-K, HR/NDCG@K.',
-  trainingExamples: (rows, cfg) => (cfg.trainOnPrefixes ? expandPrefixes(rows) : [...rows]),
-  describeTraining: (cfg) => (cfg.trainOnPrefixes ? ' (every prefix of each window)' : ''),
+  trainingExamples: (rows, cfg) => (cfg.trainOnPrefixes ? expandPrefixes(rows, cfg.prefixTargets) : [...rows]),
+  describeTraining: (cfg) =>
+    cfg.trainOnPrefixes
+      ? cfg.prefixTargets === 'all'
+        ? ' (every prefix of each window)'
+        : ' (the prefixes with a target no window covers)'
+      : '',
   trainTask: nextItemTask,
   evaluate: evaluateModel,
   metricNames: (cfg) => rankingMetricNames(cfg.eval.ks),

@@ -15,6 +15,7 @@ import type { EvalSettings, ModelEvalResult } from '../evaluate.js';
  */
 export interface TaskSettings {
   trainOnPrefixes: boolean;
+  prefixTargets: 'all' | 'novel';
   refit: boolean;
   popularity: { enabled: boolean };
   eval: { ks: number[] };
