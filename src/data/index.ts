@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { DataError } from './errors.js';
 import { loadInteractions, type InteractionsOptions } from './interactions.js';
 import { loadWindows, type WindowsOptions } from './windows.js';
+import { loadSequencesNextItem, type SequencesNextItemOptions } from './sequences-next-item.js';
 import type { NextItemDataset } from './types.js';
 
 export * from './types.js';
@@ -54,6 +55,7 @@ export const EMBEDDED_NAMES: readonly EmbeddedName[] = ['office-mini'];
 export type DatasetSpec =
   | ({ format: 'windows' } & WindowsOptions)
   | ({ format: 'interactions' } & InteractionsOptions)
+  | ({ format: 'sequences' } & SequencesNextItemOptions)
   | { format: 'embedded'; name?: EmbeddedName };
 
 /**
@@ -86,6 +88,8 @@ export function loadDataset(spec: DatasetSpec): NextItemDataset {
       return loadWindows(spec);
     case 'interactions':
       return loadInteractions(spec);
+    case 'sequences':
+      return loadSequencesNextItem(spec);
     case 'embedded': {
       const name = spec.name ?? 'office-mini';
       if (!EMBEDDED_NAMES.includes(name)) {
@@ -95,7 +99,7 @@ export function loadDataset(spec: DatasetSpec): NextItemDataset {
     }
     default: {
       const f: unknown = (spec as { format: unknown }).format;
-      throw new DataError('(spec)', undefined, 'format', `unknown format ${JSON.stringify(f)} (known: windows, interactions, embedded)`);
+      throw new DataError('(spec)', undefined, 'format', `unknown format ${JSON.stringify(f)} (known: windows, interactions, sequences, embedded)`);
     }
   }
 }

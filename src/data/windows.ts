@@ -23,7 +23,7 @@ import { readTitleMap, timestampField } from './jsonutil.js';
 import { quoteValue } from './numbers.js';
 import { makeInterner } from './textfile.js';
 import type { Example, NextItemDataset, ProtocolInfo } from './types.js';
-import { Rng } from '../util/rng.js';
+import { sampleRows } from './sample.js';
 
 export interface WindowsOptions {
   /** Directory holding the files. */
@@ -166,16 +166,8 @@ export function loadWindows(opts: WindowsOptions): NextItemDataset {
     throw new DataError(opts.dir, undefined, 'trainSample', `must be a non-negative integer, got ${sample}`);
   }
   if (sample > 0 && sample < train.length) {
-    // uniform sample without replacement (partial Fisher–Yates), kept in file order
-    const rng = new Rng(opts.sampleSeed ?? 0);
-    const idx = Array.from({ length: train.length }, (_, i) => i);
-    for (let i = 0; i < sample; i++) {
-      const j = i + rng.int(idx.length - i);
-      [idx[i], idx[j]] = [idx[j], idx[i]];
-    }
-    const keep = idx.slice(0, sample).sort((a, b) => a - b);
     log.push(`kept a random sample of ${sample} of ${train.length} ${trainFile} rows (seed ${opts.sampleSeed ?? 0})`);
-    train = keep.map((i) => train[i]);
+    train = sampleRows(train, sample, opts.sampleSeed ?? 0);
   }
 
   let valid: RawRow[];

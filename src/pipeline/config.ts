@@ -47,7 +47,7 @@ const RUN_KEYS_HEAD = {
   dataset: str({
     default: 'embedded:office-mini',
     nonEmpty: true,
-    doc: "Data: 'embedded:office-mini', 'windows:<dir>' (BEAR CSVs; '?train=train_10000.csv&test=…&valid=…' picks other files of the directory, '&trainSample=N&sampleSeed=S' a random train sample), or 'interactions:<file>' (a user,item,timestamp log, .csv or .jsonl; options '?titles=items.jsonl' (.jsonl items or a .json id→title map, relative to the log's directory), '&protocol=bear-windows|leave-one-out' (default bear-windows: chronological 8:1:1), '&kcore=5' (0 or 1 = off), '&window=11', and for bear-windows '&train=0.8&valid=0.1').",
+    doc: "Data: 'embedded:office-mini', 'windows:<dir>' (BEAR CSVs; '?train=train_10000.csv&test=…&valid=…' picks other files of the directory, '&trainSample=N&sampleSeed=S' a random train sample), or 'interactions:<file>' (a user,item,timestamp log, .csv or .jsonl; options '?titles=items.jsonl' (.jsonl items or a .json id→title map, relative to the log's directory), '&protocol=bear-windows|leave-one-out' (default bear-windows: chronological 8:1:1), '&kcore=5' (0 or 1 = off), '&window=11', and for bear-windows '&train=0.8&valid=0.1'), or 'sequences:<dir>' (sequences.jsonl + items.jsonl, the MovieLens format; options '?protocol=…&window=…&train=…&valid=…' as for interactions, '&trainSample=N&sampleSeed=S' a random sample of the training windows, '&sequences=<file>&items=<file>').",
   }),
   task: oneOf(TASK_NAMES as [string, ...string[]], {
     default: 'next-item',
