@@ -161,6 +161,25 @@ test('msl by hand: temperature and masking', () => {
   assertClose(got, -(1.5 - Math.log(Math.exp(0.5) + Math.exp(1.5))), 1e-14, 'msl τ=2');
 });
 
+test('msl label smoothing by hand: ε mixes in the mean valid log-probability; one valid token is unaffected', () => {
+  // position 1: V=5, valid {1, 3}, target 3, τ = 2, ε = 0.2; position 2: one valid token (its loss is 0)
+  const spec: Spec = { B: 1, L: 2, V: 5, C: 2, rows: [[3, 1], [4]], logits: [0, 1, 2, 3, 4, 9, 1, 2, 3, 0] };
+  const lse = Math.log(Math.exp(0.5) + Math.exp(1.5));
+  const want = -(0.8 * (1.5 - lse) + 0.2 * ((0.5 - lse + 1.5 - lse) / 2)) / 2;
+  assertClose(
+    valueAt(spec, (i) => mslLoss(i, 2, 0.2), Float64Array.from(spec.logits)),
+    want,
+    1e-14,
+    'msl ε=0.2',
+  );
+  assertClose(
+    valueAt(spec, (i) => mslLoss(i, 2, 0), Float64Array.from(spec.logits)),
+    -(1.5 - lse) / 2,
+    1e-14,
+    'msl ε=0',
+  );
+});
+
 test('msl equals sft when every token is valid and τ = 1', () => {
   const base = randomSpec(3);
   const all = [0, 1, 2, 3, 4, 5, 6];
@@ -200,6 +219,7 @@ test('gradient checks against central finite differences (float64)', () => {
     gradCheck(spec, sftLoss, `sft seed ${seed}`);
     gradCheck(spec, (i) => mslLoss(i, 1), `msl τ=1 seed ${seed}`);
     gradCheck(spec, (i) => mslLoss(i, 0.6), `msl τ=0.6 seed ${seed}`);
+    gradCheck(spec, (i) => mslLoss(i, 0.6, 0.3), `msl τ=0.6 ε=0.3 seed ${seed}`);
     for (const base of ['sft', 'msl'] as const) {
       for (const form of ['direct', 'reweighted'] as const) {
         for (const beamWidth of [2, 10]) {

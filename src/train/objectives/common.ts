@@ -97,7 +97,17 @@ export function fullLogProbs(input: ObjectiveInput, withValid: boolean): TokenLo
  * log p(y) = z_y/τ − logsumexp_{c valid}(z_c/τ). Padded positions (mask 0) are treated as if all their
  * C slots were valid so every row has a finite normaliser (their terms are masked out afterwards).
  */
-export function maskedLogProbs(input: ObjectiveInput, temperature: number): TokenLogProbs {
+export function maskedLogProbs(input: ObjectiveInput, temperature: number): TokenLogProbs;
+export function maskedLogProbs(
+  input: ObjectiveInput,
+  temperature: number,
+  withMean: true,
+): TokenLogProbs & { meanLogpValid: Tensor };
+export function maskedLogProbs(
+  input: ObjectiveInput,
+  temperature: number,
+  withMean = false,
+): TokenLogProbs & { meanLogpValid?: Tensor } {
   const { logits, targets, mask, valid } = input;
   const scale = (t: Tensor): Tensor => (temperature === 1 ? t : t.div(temperature));
   const rowValid = valid.mask.logicalOr(mask.eq(0).unsqueeze(-1));
@@ -110,7 +120,11 @@ export function maskedLogProbs(input: ObjectiveInput, temperature: number): Toke
   const lse = zValid.logsumexp(-1, true); // [B, L, 1]
   const logpY = zY.sub(lse.squeeze(-1));
   const logpValid = noGrad(() => zValid.detach().sub(lse.detach()).maskedFill(valid.mask.logicalNot(), -Infinity));
-  return { logpY, logpValid };
+  if (!withMean) return { logpY, logpValid };
+  // [B, L] mean log-probability over the valid tokens (differentiable; padded rows average all C slots)
+  const count = rowValid.to(zRaw.dtype).sum(-1);
+  const meanLogpValid = rowValid.where(zRaw, 0).sum(-1).div(count).sub(lse.squeeze(-1));
+  return { logpY, logpValid, meanLogpValid };
 }
 
 /** Log-probabilities of the targets (and valid tokens) under `dist`. */

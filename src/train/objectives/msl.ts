@@ -17,19 +17,35 @@ export const MslConfig = defineConfig('msl', {
     paper:
       'MSL (Wang et al. 2025) tunes τ; BEAR (§4.1) uses MSL with "recommended hyperparameters" but states no value, so 1.0 (plain masked softmax)',
   }),
+  labelSmoothing: num({
+    default: 0,
+    min: 0,
+    max: 1,
+    exclusiveMax: true,
+    doc: 'Label smoothing ε over the valid tokens: loss_t = −((1−ε)·log p(y) + ε·mean_{c valid} log p(c)); 0 = plain MSL. Positions with one valid token are unaffected.',
+    paper: 'not in MSL; a regularisation lever for sparse data (issue 17)',
+  }),
 });
 export type MslConfig = ConfigOf<typeof MslConfig>;
 
-/** Masked softmax loss at temperature τ. */
-export function mslLoss(input: ObjectiveInput, temperature: number): ObjectiveOutput {
+/** Masked softmax loss at temperature τ, with label smoothing ε over the valid tokens. */
+export function mslLoss(input: ObjectiveInput, temperature: number, labelSmoothing = 0): ObjectiveOutput {
   checkObjectiveInput(input, 'msl');
-  const { logpY } = maskedLogProbs(input, temperature);
-  return { loss: maskedTokenMean(logpY.neg(), input.mask) };
+  if (labelSmoothing === 0) {
+    const { logpY } = maskedLogProbs(input, temperature);
+    return { loss: maskedTokenMean(logpY.neg(), input.mask) };
+  }
+  const { logpY, meanLogpValid } = maskedLogProbs(input, temperature, true);
+  const perToken = logpY
+    .mul(1 - labelSmoothing)
+    .add(meanLogpValid.mul(labelSmoothing))
+    .neg();
+  return { loss: maskedTokenMean(perToken, input.mask) };
 }
 
 export function msl(cfg: MslConfig = MslConfig.defaults()): Objective {
-  const { temperature } = MslConfig.parse(cfg);
-  return (input) => mslLoss(input, temperature);
+  const { temperature, labelSmoothing } = MslConfig.parse(cfg);
+  return (input) => mslLoss(input, temperature, labelSmoothing);
 }
 
 export const MSL_OBJECTIVE = defineObjective({
