@@ -123,5 +123,6 @@ export function beamTreeView(
     })),
     steps: steps.filter((x) => x !== undefined),
     roots: top.nodes,
+    rootsHiddenPruned: top.hidden,
   };
 }

@@ -55,8 +55,9 @@ export interface BeamTreeView {
   /** The returned list, best first. */
   hypotheses: { title: string; logProb: number; isTarget: boolean }[];
   steps: BeamStepSummary[];
-  /** The first step's prefixes (the root's children). */
+  /** The first step's prefixes (the root's children) and how many pruned ones are not shown. */
   roots: BeamTreeNode[];
+  rootsHiddenPruned: number;
 }
 
 function nodeHtml(n: BeamTreeNode): string {
@@ -100,7 +101,7 @@ export function beamTreeHtml(v: BeamTreeView): string {
     `<p class="bt-target-line">Target: <span class="bt-target">${escapeHtml(v.target)}</span></p>`,
     `<table class="bt-steps"><thead><tr><th>step</th><th>candidates</th><th>kept</th><th>finished</th><th>pruned</th></tr></thead><tbody>${steps}</tbody></table>`,
     `<details class="bt-list"><summary>Returned list (${v.hypotheses.length})</summary><ol>${hyps}</ol></details>`,
-    `<div class="bt-tree">${v.roots.map(nodeHtml).join('')}</div>`,
+    `<div class="bt-tree">${v.roots.map(nodeHtml).join('')}${v.rootsHiddenPruned > 0 ? `<div class="bt-more">… ${v.rootsHiddenPruned} more pruned</div>` : ''}</div>`,
     `</div>`,
   ].join('\n');
 }
