@@ -111,7 +111,7 @@ function panelSpec(p: BarPanel, width: number, height: number): Record<string, u
         },
       },
       {
-        mark: { type: 'errorbar', ticks: true, color: '#222' },
+        mark: { type: 'errorbar', ticks: true, size: 8, thickness: 1.2, color: '#222' },
         transform: [{ filter: 'datum.lo !== null' }],
         encoding: { y: { field: 'lo', type: 'quantitative', scale, title: p.yLabel }, y2: { field: 'hi' } },
       },
