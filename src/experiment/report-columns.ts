@@ -82,7 +82,7 @@ export function groupRuns(runs: readonly ReportRun[]): ReportRun[][] {
 }
 
 /** A configuration as dotted keys → printed values (without seed, out and threads: they differ by run or machine). */
-export function flattenConfig(value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+function flattenConfig(value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (prefix === '' && (k === 'seed' || k === 'out' || k === 'threads')) continue;

@@ -31,7 +31,7 @@ const FATES: Record<BeamFate, { fate: TreeFate; reason: string }> = {
 };
 
 /** Beam search for one example with tracing (the model in eval mode, no gradients). */
-export function traceBeamSearch(
+function traceBeamSearch(
   model: DecodableModel,
   example: Example,
   s: Pick<BeamTreeSettings, 'beamWidth' | 'topK' | 'scoring'>,
