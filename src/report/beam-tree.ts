@@ -99,7 +99,7 @@ export function beamTreeHtml(v: BeamTreeView): string {
     `<p>Test row ${v.row} (user ${escapeHtml(v.user)}), beam ${v.beamWidth}, top ${v.topK}, scoring ${escapeHtml(v.scoring)}: ${outcome}.</p>`,
     `<p class="bt-history">History (${v.historyLength} items, last ${v.history.length}): ${v.history.map(escapeHtml).join(' · ')}</p>`,
     `<p class="bt-target-line">Target: <span class="bt-target">${escapeHtml(v.target)}</span></p>`,
-    `<table class="bt-steps"><thead><tr><th>step</th><th>candidates</th><th>kept</th><th>finished</th><th>pruned</th></tr></thead><tbody>${steps}</tbody></table>`,
+    `<details class="bt-steps"><summary>Per step (${v.steps.length} steps): candidates, kept, finished, pruned</summary><table><thead><tr><th>step</th><th>candidates</th><th>kept</th><th>finished</th><th>pruned</th></tr></thead><tbody>${steps}</tbody></table></details>`,
     `<details class="bt-list"><summary>Returned list (${v.hypotheses.length})</summary><ol>${hyps}</ol></details>`,
     `<div class="bt-tree">${v.roots.map(nodeHtml).join('')}${v.rootsHiddenPruned > 0 ? `<div class="bt-more">… ${v.rootsHiddenPruned} more pruned</div>` : ''}</div>`,
     `</div>`,
