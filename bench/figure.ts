@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { wilsonInterval } from '../src/eval/stats.js';
-import { barFigureSvg, type Bar, type BarPanel } from '../src/report/plot.js';
+import { barFigureSpec, type Bar, type BarPanel } from '../src/report/bars.js';
+import { chartSvg } from '../src/report/vega.js';
 import { writeFileAtomicSync, writeJsonAtomicSync } from '../src/util/atomic.js';
 import { benchCommand, smokeRoot } from './args.js';
 import { summarize, type Summary } from '../src/experiment/summary.js';
@@ -56,9 +57,9 @@ export function scoringPanels(results: ScoringFigureInput[]): BarPanel[] {
   ];
 }
 
-/** The figure's SVG with the given title and caption (a line under the panels). */
-export function scoringFigureSvg(results: ScoringFigureInput[], title: string, caption: string): string {
-  return barFigureSvg(scoringPanels(results), { title, caption, panelWidth: 330, panelHeight: 230 });
+/** The figure's SVG (Vega-Lite, rendered in Node) with the given title and caption (a line under the title). */
+export async function scoringFigureSvg(results: ScoringFigureInput[], title: string, caption: string): Promise<string> {
+  return chartSvg(barFigureSpec(scoringPanels(results), { title, caption, panelWidth: 330, panelHeight: 230 }));
 }
 
 const FIGURE_OPTIONS = { files: 'string', out: 'string', title: 'string' } as const;
@@ -80,7 +81,7 @@ function smokeResults(root: string): string {
   return file;
 }
 
-export const figureBench = benchCommand('figure', FIGURE_OPTIONS, false, ({ options }) => {
+export const figureBench = benchCommand('figure', FIGURE_OPTIONS, false, async ({ options }) => {
   const root = options.smoke && options.files === undefined ? smokeRoot('figure') : null;
   const files = (root ? smokeResults(root) : (options.files ?? '')).split(',').filter(Boolean);
   if (files.length === 0) throw new Error('bench figure: --files a.json,b.json (bench scoring results) is required');
@@ -106,7 +107,7 @@ export const figureBench = benchCommand('figure', FIGURE_OPTIONS, false, ({ opti
     })
     .join('; ');
   const title = options.title ?? 'SFT, MSL and BEAR: accuracy and beam-search pruning';
-  writeFileAtomicSync(out, scoringFigureSvg(results, title, `method, run tag, decoding distribution — ${tags}`));
+  writeFileAtomicSync(out, await scoringFigureSvg(results, title, `method, run tag, decoding distribution — ${tags}`));
   console.log(`figure: ${out}`);
   return { out, files, sets: results.map((r) => r.set) };
 });

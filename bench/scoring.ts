@@ -127,7 +127,10 @@ async function scoringSmoke(args: BenchArgs<typeof SCORING_OPTIONS>): Promise<Re
 }
 
 /** `bench scoring` on the runs under `root` (runs/bench, or a smoke run's own directory), its results there too. */
-function runScoring({ options }: BenchArgs<typeof SCORING_OPTIONS>, root: string): Record<string, unknown> {
+async function runScoring(
+  { options }: BenchArgs<typeof SCORING_OPTIONS>,
+  root: string,
+): Promise<Record<string, unknown>> {
   const set = options.set;
   if (!set) throw new Error('bench scoring: --set is required (e.g. amazon-office)');
   const methods = (options.methods ?? 'sft,msl,bear').split(',').filter(Boolean);
@@ -272,7 +275,7 @@ function runScoring({ options }: BenchArgs<typeof SCORING_OPTIONS>, root: string
   if (diagnose) {
     writeFileAtomicSync(
       `${stem}.svg`,
-      scoringFigureSvg([result], `${set}: NDCG@10 and beam-search pruning`, `results: ${stem}.json`),
+      await scoringFigureSvg([result], `${set}: NDCG@10 and beam-search pruning`, `results: ${stem}.json`),
     );
     console.log(`results: ${stem}.json, figure: ${stem}.svg`);
   }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One-time setup on a fresh machine: system libraries (libtorch, OpenBLAS), npm packages,
+# One-time setup on a fresh machine: system libraries (libtorch, OpenBLAS; chromium, optional), npm packages,
 # the native binding and the TypeScript build. Safe to re-run; skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,21 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     echo "  run:  sudo apt-get update && sudo apt-get install -y ${need_apt[*]}" >&2
     echo "  or download libtorch (C++, cxx11 ABI) and set LIBTORCH=/path/to/libtorch" >&2
     exit 1
+  fi
+fi
+
+# Headless Chromium for the browser test of `genrec report` (test/report-browser.test.ts). Optional: without it that
+# test skips with a message, so a machine where apt cannot run still sets up; CI (root, apt) installs it.
+if [ -z "${GENREC_CHROMIUM:-}" ] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "genrec setup: installing chromium (apt-get; for the report's browser test)"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; }; then
+      echo "genrec setup: could not install chromium; the report's browser test will be skipped" >&2
+    fi
+  else
+    echo "genrec setup: chromium is not installed; the report's browser test will be skipped" >&2
+    echo "  run:  sudo apt-get update && sudo apt-get install -y chromium   (or set GENREC_CHROMIUM=/path/to/chromium)" >&2
   fi
 fi
 

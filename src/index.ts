@@ -26,4 +26,8 @@ export * as pruning from './eval/pruning/index.js';
 export { nextItemTask, expandPrefixes } from './pipeline/task.js';
 export { formatConsoleTable, formatMarkdownTable } from './report/table.js';
 export { writeResults, readResults, readTrainResults, parseTrainResults, type TrainResults } from './report/results.js';
+export { reportHtml, REPORT_SECTIONS, type ReportAssets, type ReportSection } from './report/report-html.js';
+export type { ReportModel, ReportColumn, ReportStat, ReportCurve } from './report/report-model.js';
+export { barFigureSpec, type Bar, type BarGroup, type BarPanel, type FigureOptions } from './report/bars.js';
+export { chartSvg, compileChart, vegaBrowserBundle, type ChartSpec } from './report/vega.js';
 export * as experiment from './experiment/index.js';

@@ -60,7 +60,7 @@ test('bench figure --smoke: a synthetic results file and its figure under runs/s
     assert.deepEqual(r.sets, ['smoke']);
     assert.match(r.out, /^runs[/\\]smoke[/\\]figure-\d+-\d+[/\\]figure-bear\.svg$/);
     assert.match(stderr, /smoke run: everything it writes goes under runs[/\\]smoke[/\\]figure-/);
-    assert.match(readFileSync(join(dir, r.out), 'utf8'), /data-series="BEAR"/);
+    assert.match(readFileSync(join(dir, r.out), 'utf8'), /series: BEAR;/);
     assert.ok(!existsSync(join(dir, 'runs', 'bench')));
     assert.deepEqual(readdirSync(join(dir, 'runs')), ['smoke']);
   } finally {

@@ -88,7 +88,7 @@ test('bench bear (--seedList) and bench scoring (choice on validation, all seeds
       'mini-sft-s1-prefix',
     ]);
     const flags = { set: 'mini', methods: 'sft,bear', validUsers: '30', pruneUsers: '5', seeds: '3' };
-    const r = scoringBench(args(flags)) as {
+    const r = (await scoringBench(args(flags))) as {
       methods: Record<string, { chosen: string; how: string; validScores: object; seeds: { seed: number }[] }>;
       comparisons: Record<string, { seeds: number[] }>;
     };
@@ -103,18 +103,20 @@ test('bench bear (--seedList) and bench scoring (choice on validation, all seeds
     assert.deepEqual(r.comparisons['bear vs sft'].seeds, [0, 1]);
     const figures = readdirSync(join('runs', 'bench')).filter((f) => /^scoring-mini-\d+\.svg$/.test(f));
     assert.equal(figures.length, 1, 'bench scoring draws its figure beside its JSON');
-    assert.match(readFileSync(join('runs', 'bench', figures[0]), 'utf8'), /data-series="BEAR"/);
+    assert.match(readFileSync(join('runs', 'bench', figures[0]), 'utf8'), /series: BEAR;/);
     const bearDir = join('runs', 'bench', 'mini-bear-s1-prefix');
     assert.ok(existsSync(join(bearDir, `pruning-test-5${r.methods.bear.chosen === 'full' ? '' : '-valid'}.json`)));
     // cached figures come back unchanged; a given choice overrides validation
-    const again = scoringBench(args(flags)) as typeof r;
+    const again = (await scoringBench(args(flags))) as typeof r;
     assert.deepEqual(again.methods, r.methods);
-    const given = scoringBench(args({ ...flags, choose: 'bear=valid,sft=valid', diagnose: 'false' })) as typeof r;
+    const given = (await scoringBench(
+      args({ ...flags, choose: 'bear=valid,sft=valid', diagnose: 'false' }),
+    )) as typeof r;
     assert.equal(given.methods.bear.how, 'given');
     assert.equal(given.methods.sft.chosen, 'valid');
-    assert.throws(() => scoringBench(args({ ...flags, choose: 'msl=valid' })), /--choose/);
-    assert.throws(
-      () => scoringBench(args({ ...flags, finalTag: 'prefix,sft=nosuch' })),
+    await assert.rejects(async () => scoringBench(args({ ...flags, choose: 'msl=valid' })), /--choose/);
+    await assert.rejects(
+      async () => scoringBench(args({ ...flags, finalTag: 'prefix,sft=nosuch' })),
       /no finished run .*mini-sft-s0-nosuch/,
     );
     assert.throws(() => scoringBench(args({ ...flags, bogus: '1' })), /bench scoring: unknown option --bogus/);

@@ -17,6 +17,26 @@ const spec: CommandSpec = {
   config: true,
 };
 
+test('cli args: a command with positional words (genrec report RUN...) collects them; a bare true/false option takes none', () => {
+  const report: CommandSpec = {
+    name: 'report',
+    options: { out: 'string', tree: 'bool', user: 'count' },
+    config: false,
+    positional: { name: 'RUN', min: 1 },
+  };
+  assert.deepEqual(parseCommandArgs(report, ['a', '--out', 'r.html', 'b', '--tree', 'c', '--user', '2']), {
+    options: { out: 'r.html', tree: true, user: 2 },
+    configArgv: [],
+    positional: ['a', 'b', 'c'],
+  });
+  assert.deepEqual(parseCommandArgs(report, ['a', '--tree', 'false']).options, { tree: false });
+  assert.throws(() => parseCommandArgs(report, ['--out', 'r.html']), /report: needs at least 1 RUN argument/);
+  assert.throws(() => parseCommandArgs(report, ['a', '--user', 'x']), /--user must be an integer ≥ 0, got 'x'/);
+  assert.throws(() => parseCommandArgs(report, ['a', '--tree=maybe']), /--tree must be true or false, got 'maybe'/);
+  assert.throws(() => parseCommandArgs(report, ['a', '--']), /unexpected argument '--'/);
+  assert.equal(parseCommandArgs(spec, ['--run', 'd']).positional, undefined, 'only for a spec with positional');
+});
+
 test('cli args: values are checked per kind, and errors name the option', () => {
   assert.deepEqual(
     parseCommandArgs(spec, [

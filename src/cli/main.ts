@@ -8,6 +8,7 @@
 //   genrec diagnose --run DIR [--split test] [--users N]   BEAR's pruning diagnostics (PR@K, exact vs beam)
 //   genrec prepare [--dataset spec] [--ids.vocabSize N]     data + identifier statistics
 //   genrec index [--dataset spec] [--embeddings.* ...] [--sid.* ...] [--out file.json]   build + save semantic IDs
+//   genrec report RUN... [--out report.html] [--user N] [--tree false]   one self-contained HTML report of the runs
 //   genrec config                       every configuration key with its default and documentation
 import { evalSettings, RunConfigDef, resolveRunConfig, type RunConfig } from '../pipeline/config.js';
 import { runExperiment } from '../pipeline/run.js';
@@ -25,6 +26,7 @@ import { modelPruningDiagnostics } from '../eval/pruning/model.js';
 import { buildSidIndexFile } from '../pipeline/sid-index.js';
 import { writeResults } from '../report/results.js';
 import { progressCallback } from '../util/progress.js';
+import { buildReport, writeReport } from '../experiment/report.js';
 import { availableParallelism } from 'node:os';
 
 const USAGE = `usage: genrec <command> [options]
@@ -39,6 +41,11 @@ const USAGE = `usage: genrec <command> [options]
   prepare [--dataset spec] [--ids.vocabSize N]  data set and identifier statistics
   index   [--dataset spec] [--embeddings.sources text,cooc] [--sid.quantizer rkmeans|rqvae] [--out f.json]
                              build a semantic-ID index and save it (train against it: --identifier sid --sidIndex f.json)
+  report  RUN... [--out report.html] [--user N] [--tree true|false] [--title T] [--threads N] [--allow-data-change true]
+                             one self-contained HTML file (opens offline) comparing the runs side by side (seeds of
+                             one configuration form a column): configuration, data set, code version, training curves,
+                             test metrics (mean ± std and bootstrap CI over seeds), cached pruning diagnostics, list
+                             metrics, and the beam tree of test row --user (default 0; --tree false skips decoding)
   config                     all configuration keys, defaults and documentation
   help                       this text (also --help, -h)`;
 
@@ -63,6 +70,19 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   prepare: { name: 'prepare', options: { config: 'string' }, config: true },
   index: { name: 'index', options: { config: 'string' }, config: true },
+  report: {
+    name: 'report',
+    options: {
+      out: 'string',
+      user: 'count',
+      tree: 'bool',
+      title: 'text',
+      threads: 'count',
+      'allow-data-change': 'bool',
+    },
+    config: false,
+    positional: { name: 'RUN', min: 1 },
+  },
   config: { name: 'config', options: {}, config: false },
 };
 
@@ -326,6 +346,19 @@ async function main(argv: string[]): Promise<void> {
       );
       const ids = buildTitleIdentifier(ds.items, cfg.ids);
       console.log(JSON.stringify({ identifiers: 'title', vocabSize: ids.vocabSize, ...ids.stats }, null, 2));
+      return;
+    }
+    case 'report': {
+      const out = (opt.out as string | undefined) ?? 'report.html';
+      applyThreads((opt.threads as number | undefined) ?? 0);
+      const model = buildReport(args.positional ?? [], {
+        user: opt.tree === false ? null : ((opt.user as number | undefined) ?? 0),
+        title: (opt.title as string | undefined) ?? 'genrec report',
+        allowDataChange: opt['allow-data-change'] === true,
+        log: (l) => console.error(l),
+      });
+      const bytes = writeReport(out, model);
+      console.log(`report: ${out} (${(bytes / 1024).toFixed(0)} KiB, ${model.columns.length} column(s))`);
       return;
     }
     case 'config':

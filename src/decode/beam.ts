@@ -42,12 +42,15 @@
 import { tidy } from '../engine/index.js';
 import { checkInt, checkScoring, checkTargets, checkUsers, childScores, groupRows } from './common.js';
 import type { DecoderEntry } from './entry.js';
+import { BeamTraceRecorder, type BeamTrace } from './beam-trace.js';
 import { runSteps } from './steps.js';
 import type { BeamSearchSettings, DecoderInput, Hypothesis } from './types.js';
 
 export interface BeamSearchOptions {
   /** One target item per user; enables `prunedAt`. */
   targets?: Int32Array;
+  /** Record every step's candidates and their fates per user (`traces`; for looking at one user, not for speed). */
+  trace?: boolean;
 }
 
 export interface BeamSearchResult {
@@ -59,6 +62,8 @@ export interface BeamSearchResult {
   steps: number;
   /** Model rows evaluated in total (users at start + every advanced row). */
   rowsEvaluated: number;
+  /** Per user (only with `trace`, else null): every step's candidates and what became of them. */
+  traces: BeamTrace[] | null;
 }
 
 const WHERE = 'beamSearch';
@@ -88,6 +93,9 @@ export function beamSearchDetailed<S>(
   const targets = options.targets ?? null;
   if (targets !== null) checkTargets(WHERE, constraint, targets, U);
   const B = settings.beamWidth;
+  const tracer = options.trace
+    ? new BeamTraceRecorder(Int32Array.from({ length: U }, (_, u) => constraint.rootOf(u)))
+    : null;
 
   // Finished pools, B slots per user.
   const poolItem = new Int32Array(U * B);
@@ -161,11 +169,19 @@ export function beamSearchDetailed<S>(
     if (k > 0) {
       const lp = cur.logProbs;
       [vals, idx] = tidy(() => {
-        const grouped = groupRows(childScores(lp, ch, liveScore, settings.scoring), actStart, actCount, R);
+        const scores = childScores(lp, ch, liveScore, settings.scoring);
+        if (tracer) tracer.beginStep(step, liveUser, liveNode, ch, scores.toFloat64(), (n) => constraint.itemAt(n));
+        const grouped = groupRows(scores, actStart, actCount, R);
         const [v, i] = grouped.topk(k, 1, true, true);
         return [v.toFloat64(), i.toInt32()] as const;
       });
     }
+    if (tracer)
+      for (let a = 0; a < A; a++)
+        for (let i = 0; i < k && vals[a * k + i] !== -Infinity; i++) {
+          const j = Math.floor(idx[a * k + i] / C);
+          tracer.rank((actStart[a] + j) * C + (idx[a * k + i] - j * C), i);
+        }
 
     // Selection, per user, in rank order.
     const nUser: number[] = [];
@@ -189,8 +205,15 @@ export function beamSearchDetailed<S>(
         const child = ch.next[e];
         const item = constraint.itemAt(child);
         if (item >= 0) {
-          if (i >= B) continue; // HF: EOS ranked ≥ B among the 2B is skipped
+          if (i >= B) {
+            tracer?.decide(e, 'eos-rank');
+            continue; // HF: EOS ranked ≥ B among the 2B is skipped
+          }
           const ev = poolAdd(u, item, s);
+          if (tracer) {
+            if (ev >= 0) tracer.evict(u, ev);
+            tracer.decide(e, ev === -2 ? 'pool-full' : 'finished');
+          }
           if (child === tNext && ev !== -2) {
             tKept = true;
             tStatus[u] = 1;
@@ -202,6 +225,7 @@ export function beamSearchDetailed<S>(
           nToken.push(ch.tokens[e]);
           nNode.push(child);
           nScore.push(s);
+          tracer?.decide(e, 'beam');
           if (child === tNext) tKept = true;
           if (++nb === B) break;
         }
@@ -210,6 +234,7 @@ export function beamSearchDetailed<S>(
       const done = nb === 0 || (poolLen[u] === B && nScore[first] <= poolWorst(u));
       if (done) {
         nUser.length = nParent.length = nToken.length = nNode.length = nScore.length = first;
+        tracer?.stop(u, step);
         if (targets !== null && tStatus[u] === 0) prune(u, step);
       }
     }
@@ -226,7 +251,7 @@ export function beamSearchDetailed<S>(
     hs.sort((x, y) => y.logProb - x.logProb);
     hypotheses.push(hs.slice(0, settings.topK));
   }
-  return { hypotheses, prunedAt, steps, rowsEvaluated };
+  return { hypotheses, prunedAt, steps, rowsEvaluated, traces: tracer?.result() ?? null };
 }
 
 /** The registry's entry (./registry.ts): top-K by beam search of width `beamWidth`. */

@@ -7,6 +7,7 @@ export { runSteps } from './steps.js';
 export type { StepChoice, StepCounts } from './steps.js';
 export { beamSearch, beamSearchDetailed, checkBeamSettings, beamDecoder } from './beam.js';
 export type { BeamSearchOptions, BeamSearchResult } from './beam.js';
+export type { BeamFate, BeamTrace, BeamTraceEntry } from './beam-trace.js';
 export { greedyDecode, greedyDecoder } from './greedy.js';
 export type { GreedySettings } from './greedy.js';
 export { sampleDecode, checkSampleSettings, sampleDecoder } from './sample.js';

@@ -145,3 +145,36 @@ export function wilsonInterval(k: number, n: number, z = 1.96): { lo: number; hi
   const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
   return { lo: Math.max(0, centre - half), hi: Math.min(1, centre + half) };
 }
+
+/**
+ * Percentile bootstrap interval of the mean of `values` (e.g. per-user NDCG@10, averaged over seeds): resample the
+ * values with replacement `resamples` times. Throws on an empty input or non-finite values.
+ */
+export function bootstrapMeanInterval(
+  values: ArrayLike<number>,
+  opts: Pick<BootstrapOptions, 'resamples' | 'confidence' | 'seed'> = {},
+): { mean: number; lo: number; hi: number } {
+  const n = values.length;
+  if (n === 0) throw new Error('bootstrapMeanInterval: no values');
+  const resamples = opts.resamples ?? 1000;
+  const confidence = opts.confidence ?? 0.95;
+  if (!Number.isSafeInteger(resamples) || resamples < 1)
+    throw new Error(`bootstrapMeanInterval: resamples must be a positive integer, got ${resamples}`);
+  if (!(confidence > 0 && confidence < 1))
+    throw new Error(`bootstrapMeanInterval: confidence must be in (0, 1), got ${confidence}`);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(values[i])) throw new Error(`bootstrapMeanInterval: value [${i}] is not finite`);
+    sum += values[i];
+  }
+  const rng = new Rng(opts.seed ?? 0);
+  const means = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += values[rng.int(n)];
+    means[r] = s / n;
+  }
+  means.sort();
+  const alpha = 1 - confidence;
+  return { mean: sum / n, lo: quantileSorted(means, alpha / 2), hi: quantileSorted(means, 1 - alpha / 2) };
+}

@@ -16,3 +16,4 @@ export {
 export { fixedEpochs, seedProtocolRuns, type FixedEpochs, type SeedProtocol } from './seeds.js';
 export { seedRun, summarize, type SeedRun, type Summary } from './summary.js';
 export { setSpec, userSubset } from './data.js';
+export { buildReport, writeReport, type ReportOptions } from './report.js';

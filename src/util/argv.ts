@@ -35,6 +35,11 @@ export interface CommandSpec<O extends OptionKinds = OptionKinds> {
   options: O;
   /** Whether other `--key value` flags are accepted (passed on in `configArgv` for a configuration's parser). */
   config: boolean;
+  /**
+   * Words that are not options (e.g. `genrec report RUN...`): their name in messages and the fewest required. Without
+   * it a stray word is an error. With it, a true/false option followed by a word other than true or false takes no value.
+   */
+  positional?: { name: string; min: number };
 }
 
 export type OptionValue = OptionType<OptionKind>;
@@ -44,6 +49,8 @@ export interface ParsedArgs<O extends OptionKinds = OptionKinds> {
   options: { [K in keyof O]?: OptionType<O[K]> };
   /** Everything else, for the configuration's flag parser. */
   configArgv: string[];
+  /** The words that are not options, in order (only for a spec with `positional`; otherwise they are errors). */
+  positional?: string[];
 }
 
 function convert(cmd: string, name: string, kind: OptionKind, raw: string): OptionValue {
@@ -76,9 +83,14 @@ export function parseCommandArgs<const O extends OptionKinds>(
 ): ParsedArgs<O> {
   const options: Record<string, OptionValue> = {};
   const configArgv: string[] = [];
+  const positional: string[] = [];
   const known = Object.keys(spec.options).map((o) => `--${o}`);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    if ((!a.startsWith('--') || a === '--') && spec.positional && a !== '--') {
+      positional.push(a);
+      continue;
+    }
     if (!a.startsWith('--') || a === '--') {
       throw new Error(`${spec.name}: unexpected argument '${a}' (options are --name value)`);
     }
@@ -99,11 +111,20 @@ export function parseCommandArgs<const O extends OptionKinds>(
     if (name in options) throw new Error(`${spec.name}: --${name} given twice`);
     let raw: string | undefined;
     if (eq > 0) raw = a.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) raw = argv[++i];
+    else if (
+      i + 1 < argv.length &&
+      !argv[i + 1].startsWith('--') &&
+      !(kind === 'bool' && spec.positional && argv[i + 1] !== 'true' && argv[i + 1] !== 'false')
+    )
+      raw = argv[++i];
     if (raw === undefined) {
       if (kind !== 'bool') throw new Error(`${spec.name}: --${name} needs a value`);
       options[name] = true;
     } else options[name] = convert(spec.name, name, kind, raw);
   }
-  return { options: options as ParsedArgs<O>['options'], configArgv };
+  if (spec.positional && positional.length < spec.positional.min)
+    throw new Error(
+      `${spec.name}: needs at least ${spec.positional.min} ${spec.positional.name} argument${spec.positional.min === 1 ? '' : 's'}`,
+    );
+  return { options: options as ParsedArgs<O>['options'], configArgv, ...(spec.positional ? { positional } : {}) };
 }
