@@ -1,5 +1,6 @@
 // npm run bench -- office [--seeds 1] [--methods popularity,sasrec,sft,msl] [--preset small] [--reuse true]
-//                         [--dataDir ../shared/data] [--set amazon-office] [--smoke] [--<run config key> value ...]
+//                         [--dataDir ../shared/data] [--set amazon-office] [--spec NAME=SPEC] [--smoke]
+//                         [--<run config key> value ...]
 // Issue 3's comparison on amazon-office (validation carved from the end of train, refit on
 // train + valid before testing): NDCG@5/10, HR@5/10 on test, training time, evaluation
 // users/s, peak RSS; mean ± std over seeds and paired bootstrap intervals over test users.
@@ -11,7 +12,7 @@ import { identifierFromJSON } from '../src/pipeline/identifiers/registry.js';
 import { SemanticIdentifier } from '../src/sid/identifier.js';
 import { loadDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { setSpec, userSubset } from '../src/experiment/data.js';
-import { BENCH_ROOT, benchRunDir } from '../src/experiment/naming.js';
+import { BENCH_ROOT, benchRunDir, isRunTag } from '../src/experiment/naming.js';
 import { trainOrReuse } from '../src/experiment/store.js';
 import { join, resolve } from 'node:path';
 import type { NextItemDataset } from '../src/data/index.js';
@@ -32,6 +33,7 @@ const COMPARE_OPTIONS = {
   methods: 'string',
   dataDir: 'string',
   set: 'string',
+  spec: 'string',
   reuse: 'bool',
   paperSample: 'bool',
   'sasrec.tune': 'bool',
@@ -86,15 +88,21 @@ async function runCompareBench(
   const smoke = options.smoke ?? false;
   const dataDir = options.dataDir ?? process.env.GENREC_SHARED_DATA ?? resolve(process.cwd(), '../shared/data');
   const root = smoke ? smokeRoot(bench) : BENCH_ROOT;
-  let set = smoke ? 'embedded:office-mini' : (options.set ?? defaultSet);
+  // --spec NAME=SPEC: any data-set spec (e.g. sequences:…/movielens-1m?protocol=leave-one-out), runs named NAME
+  const named = options.spec?.split(/=(.*)/s);
+  if (named && !(named[0] && named[1] && isRunTag(named[0])))
+    throw new Error(
+      `bench: --spec must be NAME=SPEC with NAME letters, digits, '.', '_' or '-', got '${options.spec}'`,
+    );
+  let set = smoke ? 'embedded:office-mini' : (named?.[0] ?? options.set ?? defaultSet);
   const dir = join(dataDir, set);
-  if (!smoke && !existsSync(join(dir, 'train.csv')))
+  if (!smoke && !named && !existsSync(join(dir, 'train.csv')))
     throw new Error(`bench: ${dir}/train.csv not found (set --dataDir)`);
   const seeds = Array.from({ length: options.seeds ?? 1 }, (_, i) => i);
   const methods = (options.methods ?? 'popularity,sasrec,sft,msl').split(',');
   const reuse = options.reuse ?? false;
   // the same data-set spec as `bench bear` (book and toy: the paper's train_10000 sample), so runs are shared
-  const spec = setSpec(set, dataDir, options.paperSample ?? true);
+  const spec = named && !smoke ? named[1] : setSpec(set, dataDir, options.paperSample ?? true);
   const full: NextItemDataset = loadDatasetFromSpec(spec);
   const ds = smoke ? userSubset(full, SMOKE_USERS) : full;
   if (smoke) set = ds.name; // office-mini-100u
