@@ -15,7 +15,7 @@ import { runExperiment } from '../pipeline/run.js';
 import { loadRun, checkRunData, loadRunWithCatalogue, type LoadedRun } from '../pipeline/load-run.js';
 import { describeUnresolved } from '../pipeline/catalogue.js';
 import { resolveDecoding } from '../pipeline/decoding.js';
-import { ServeConfigDef } from '../server/config.js';
+import { resolveServeConfig, ServeConfigDef } from '../server/config.js';
 import { exitOnSignals, serveRun } from '../server/start.js';
 import { parseCommandArgs, type CommandSpec, type ParsedArgs } from '../util/argv.js';
 import { loadDatasetFromSpec } from '../pipeline/dataset.js';
@@ -232,10 +232,12 @@ async function main(argv: string[]): Promise<void> {
     case 'serve': {
       const dir = required(args, 'serve', 'run', 'DIR');
       const file = opt.config as string | undefined;
-      let cfg = file ? ServeConfigDef.load(file) : ServeConfigDef.defaults();
       const { overrides, positional } = ServeConfigDef.fromArgv(args.configArgv, 'command line');
       if (positional.length) throw new Error(`serve: unexpected argument '${positional[0]}' (options are --name value)`);
-      cfg = ServeConfigDef.merge(cfg, overrides, 'command line');
+      const cfg = resolveServeConfig([
+        ...(file ? [{ value: ServeConfigDef.load(file), source: file }] : []),
+        { value: overrides, source: 'command line' },
+      ]);
       const log = (l: string) => console.error(l);
       exitOnSignals(await serveRun(dir, cfg, log), cfg, log);
       return;

@@ -56,6 +56,8 @@ export interface DecodingLimits {
   numItems: number;
   /** The largest beam width served (Infinity: none). */
   maxBeamWidth: number;
+  /** The decoders allowed (absent: every registered one). */
+  decoders?: readonly string[];
 }
 
 /**
@@ -78,6 +80,12 @@ export function resolveDecoding(
     entry = getDecoder(decoderName);
   } catch (e) {
     throw new DecodingError('decoder', (e as Error).message);
+  }
+  if (limits.decoders !== undefined && !limits.decoders.includes(decoderName)) {
+    throw new DecodingError(
+      'decoder',
+      `decoder '${decoderName}' is not enabled here (enabled: ${limits.decoders.join(', ')})`,
+    );
   }
   const reads = new Set(entry.settings.map((s) => FIELD_OF[s]).filter((f): f is DecodingField => f !== null));
   for (const f of FIELDS) {

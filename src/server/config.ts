@@ -1,6 +1,7 @@
 // The server's configuration (`genrec serve --run DIR [--config serve.json] [--key value ...]`): every knob a typed,
 // documented field with a default; unknown keys and bad values fail with the key's name (src/util/config.ts).
-import { bool, defineConfig, int, num, oneOf, str, type ConfigOf } from '../util/config.js';
+import { decoderNames } from '../decode/registry.js';
+import { bool, ConfigError, defineConfig, int, num, oneOf, str, strList, type ConfigOf } from '../util/config.js';
 
 export const ServeConfigDef = defineConfig('serve', {
   host: str({
@@ -25,6 +26,11 @@ export const ServeConfigDef = defineConfig('serve', {
     default: 1024,
     min: 1,
     doc: 'Requests waiting to be decoded at most; beyond it a request gets 503 (bounded memory under overload).',
+  }),
+  decoders: strList({
+    default: ['beam', 'greedy', 'sample'],
+    minLength: 1,
+    doc: `Decoders requests may choose (of ${decoderNames().join(', ')}). 'exact' is off by default: its best-first search can take seconds to minutes per request on title identifiers, and decoding blocks the server.`,
   }),
   maxBeamWidth: int({ default: 50, min: 1, doc: 'The largest beamWidth a request may ask for (400 above it).' }),
   maxHistory: int({
@@ -56,3 +62,16 @@ export const ServeConfigDef = defineConfig('serve', {
 });
 
 export type ServeConfig = ConfigOf<typeof ServeConfigDef>;
+
+/** The configuration from layers (defaults < file < flags), each validated; decoders must be registered ones. */
+export function resolveServeConfig(layers: { value: unknown; source: string }[]): ServeConfig {
+  let cfg = ServeConfigDef.defaults();
+  for (const l of layers) cfg = ServeConfigDef.merge(cfg, l.value, l.source);
+  const names = decoderNames();
+  for (const d of cfg.decoders) {
+    if (!names.includes(d)) {
+      throw new ConfigError(`serve.decoders: no decoder '${d}' (registered: ${names.join(', ')})`, 'decoders', undefined);
+    }
+  }
+  return cfg;
+}

@@ -78,6 +78,7 @@ export class Recommender {
       decoding = resolveDecoding(run.config.eval, body, {
         numItems: catalogue.size,
         maxBeamWidth: this.cfg.maxBeamWidth,
+        decoders: this.cfg.decoders,
       });
     } catch (e) {
       if (e instanceof DecodingError) throw new RequestError(400, `${e.field}: ${e.message}`, { field: e.field });
