@@ -39,7 +39,10 @@ async function post(body: unknown, url = '/v1/recommend'): Promise<Reply> {
 
 async function get(url: string): Promise<Reply> {
   const r = await server.app.inject({ method: 'GET', url });
-  return { status: r.statusCode, body: String(r.headers['content-type']).includes('json') ? r.json() : { text: r.body } };
+  return {
+    status: r.statusCode,
+    body: String(r.headers['content-type']).includes('json') ? r.json() : { text: r.body },
+  };
 }
 
 type Items = { id: string; title: string; logProb: number }[];
@@ -130,7 +133,11 @@ test('POST /v1/recommend: each decoder with its own settings', async () => {
       payload: { history: h, decoder: 'exact', beamWidth: 4 },
     });
     assert.equal(r.json().field, 'beamWidth', 'exact passes the decoder check; beamWidth is not its setting');
-    const g = await withExact.app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: h, decoder: 'greedy' } });
+    const g = await withExact.app.inject({
+      method: 'POST',
+      url: '/v1/recommend',
+      payload: { history: h, decoder: 'greedy' },
+    });
     assert.match(g.json().message, /not enabled here \(enabled: beam, exact\)/);
   } finally {
     await withExact.app.close();
@@ -299,6 +306,9 @@ test('serve config: typed fields with defaults; unknown keys and bad values name
   assert.throws(() => ServeConfigDef.merge(d, { port: 70000 }, 'test'), /serve\.port/);
   assert.throws(() => ServeConfigDef.merge(d, { batchWindowMs: -1 }, 'test'), /serve\.batchWindowMs/);
   assert.throws(() => ServeConfigDef.fromArgv(['--maxBatch', 'many']), /serve\.maxBatch/);
-  assert.throws(() => resolveServeConfig([{ value: { decoders: ['beam', 'nucleus'] }, source: 't' }]), /decoders.*'nucleus'/);
+  assert.throws(
+    () => resolveServeConfig([{ value: { decoders: ['beam', 'nucleus'] }, source: 't' }]),
+    /decoders.*'nucleus'/,
+  );
   for (const key of ServeConfigDef.keys()) assert.match(ServeConfigDef.docs(), new RegExp(key), `${key} documented`);
 });

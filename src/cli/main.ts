@@ -233,7 +233,8 @@ async function main(argv: string[]): Promise<void> {
       const dir = required(args, 'serve', 'run', 'DIR');
       const file = opt.config as string | undefined;
       const { overrides, positional } = ServeConfigDef.fromArgv(args.configArgv, 'command line');
-      if (positional.length) throw new Error(`serve: unexpected argument '${positional[0]}' (options are --name value)`);
+      if (positional.length)
+        throw new Error(`serve: unexpected argument '${positional[0]}' (options are --name value)`);
       const cfg = resolveServeConfig([
         ...(file ? [{ value: ServeConfigDef.load(file), source: file }] : []),
         { value: overrides, source: 'command line' },

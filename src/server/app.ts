@@ -110,6 +110,11 @@ export async function buildServer(cfg: ServeConfig, dir: string): Promise<Genrec
       message: `no route ${req.method} ${req.url.split('?')[0]} (see /openapi.json)`,
     }),
   );
+  // while closing, a response ends its connection: kept-alive sockets would hold the close open
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (state.closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.addHook('onResponse', (req, reply, done) => {
     metrics.request(req.routeOptions.url ?? 'unmatched', req.method, reply.statusCode, reply.elapsedTime / 1000);
     done();

@@ -70,7 +70,11 @@ export function resolveServeConfig(layers: { value: unknown; source: string }[])
   const names = decoderNames();
   for (const d of cfg.decoders) {
     if (!names.includes(d)) {
-      throw new ConfigError(`serve.decoders: no decoder '${d}' (registered: ${names.join(', ')})`, 'decoders', undefined);
+      throw new ConfigError(
+        `serve.decoders: no decoder '${d}' (registered: ${names.join(', ')})`,
+        'decoders',
+        undefined,
+      );
     }
   }
   return cfg;

@@ -55,7 +55,7 @@ export function routeSchemas(cfg: ServeConfig) {
   const recommend = {
     summary: 'Recommend items for one history',
     description:
-      'Decodes the next items for a history. Decoding settings the request leaves out come from the run\'s eval config (eval.decoder, max(eval.ks), max(k, eval.beamWidth), eval.scoring, eval.temperature, eval.sampleSeed); the response lists them under `defaulted`. A setting the chosen decoder does not read is refused (greedy reads only scoring and returns one item). Concurrent requests with the same decoder and settings are decoded in one batch; each gets what it would get alone. Sampling requests are never batched (each is seeded with its own seed).',
+      "Decodes the next items for a history. Decoding settings the request leaves out come from the run's eval config (eval.decoder, max(eval.ks), max(k, eval.beamWidth), eval.scoring, eval.temperature, eval.sampleSeed); the response lists them under `defaulted`. A setting the chosen decoder does not read is refused (greedy reads only scoring and returns one item). Concurrent requests with the same decoder and settings are decoded in one batch; each gets what it would get alone. Sampling requests are never batched (each is seeded with its own seed).",
     body: {
       type: 'object',
       additionalProperties: false,
@@ -66,7 +66,8 @@ export function routeSchemas(cfg: ServeConfig) {
           minItems: 1,
           maxItems: cfg.maxHistory,
           items: { type: 'string', minLength: 1, maxLength: 2000 },
-          description: 'Items the user interacted with, oldest first: raw item ids, or exact titles with historyBy "title". At least one item.',
+          description:
+            'Items the user interacted with, oldest first: raw item ids, or exact titles with historyBy "title". At least one item.',
         },
         historyBy: { type: 'string', enum: ['id', 'title'], description: 'How history names items (default "id").' },
         k: { type: 'integer', minimum: 1, description: 'Items wanted (at most the catalogue size).' },
