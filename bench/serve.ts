@@ -1,7 +1,7 @@
 // npm run bench -- serve [--set amazon-office] [--dataDir ../shared/data] [--requests 300] [--rssRequests 10000]
 //                        [--concurrency 1,8,32] [--beamWidth 10] [--threads 1] [--reuse true] [--smoke]
 // Load test of `genrec serve` (a child process on loopback) with autocannon: a small-preset MSL run on the set
-// (trained once for one epoch under runs/bench/<set>-msl-s0-serve, reused after), POST /v1/recommend with the test
+// (trained once, one epoch without prefix expansion, under runs/bench/<set>-msl-s0-serve, reused after), POST /v1/recommend with the test
 // histories in turn, beam search B = --beamWidth, k = 10. For each of batching on (serve defaults: window 5 ms, up to
 // 32) and off (maxBatch 1), and each concurrency: --requests requests; throughput, p50 / p99 latency, errors. Then,
 // batching on at the highest concurrency, --rssRequests requests: the server's RSS before, after the first tenth and
@@ -148,6 +148,7 @@ async function runServeBench(args: ServeArgs): Promise<Record<string, unknown>> 
         out,
         threads,
         select: false,
+        trainOnPrefixes: false,
         trainer: { epochs: 1 },
         eval: { validUsers: 100 },
       },

@@ -46,7 +46,6 @@ async function get(url: string): Promise<Reply> {
 }
 
 type Items = { id: string; title: string; logProb: number }[];
-const ids = (n: number, from = 0) => run.data.test.slice(from, from + n).flatMap((e) => e.history);
 const rawIds = (hist: number[]) => hist.map((i) => run.data.items[i].rawId);
 const historyOf = (u: number) => rawIds(run.data.test[u].history);
 
