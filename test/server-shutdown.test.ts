@@ -1,6 +1,6 @@
 // Graceful shutdown of `genrec serve` (a child process): on SIGTERM it stops accepting connections, finishes the
 // request in flight (held in the batcher by a long window), frees the model and exits 0. Also: a bad flag exits 1
-// naming the key.
+// naming the key; `genrec config serve` documents every key.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -92,4 +92,9 @@ test('serve: a bad flag or an unknown key exits 1 naming it', () => {
   });
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /missing model\.safetensors/);
+  const docs = spawnSync(process.execPath, [cli, 'config', 'serve'], { encoding: 'utf8' });
+  assert.equal(docs.status, 0);
+  for (const key of ['host', 'port', 'batchWindowMs', 'maxBatch', 'decoders', 'bodyLimitBytes']) {
+    assert.match(docs.stdout, new RegExp(`\\b${key}\\b`), key);
+  }
 });

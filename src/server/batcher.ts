@@ -1,6 +1,7 @@
 // Dynamic batching: requests queue by a batch key (decoder + settings); a key's queue is decoded in one batched
 // call when it reaches maxBatch, or when the window after the first queued request closes. Decoding is synchronous
-// (the main thread), so requests that arrive while a batch decodes wait for the next one. A job without a key is
+// (the main thread), so requests that arrive while a batch decodes wait for the next one; a queue longer than
+// maxBatch is decoded one batch per turn of the event loop (first in, first out), each batch's answers sent first. A job without a key is
 // decoded alone, at once. If a batch fails, its jobs are decoded one by one, so only the job at fault fails.
 
 export interface BatcherOptions {
@@ -63,11 +64,16 @@ export class Batcher<J, R> {
     for (const k of [...this.queues.keys()]) this.flushKey(k);
   }
 
+  /**
+   * Decodes the first maxBatch jobs of a key; the rest (and jobs that arrive meanwhile) follow on the next turn of
+   * the event loop, so that the answers of this batch are sent before the next one decodes.
+   */
   private flushKey(key: string): void {
     const q = this.queues.get(key);
-    if (q === undefined) return;
-    this.queues.delete(key);
-    for (let i = 0; i < q.length; i += this.opts.maxBatch) this.run(q.slice(i, i + this.opts.maxBatch));
+    if (q === undefined || q.length === 0) return;
+    this.run(q.splice(0, this.opts.maxBatch));
+    if (q.length > 0) setImmediate(() => this.flushKey(key));
+    else this.queues.delete(key);
     if (this.queues.size === 0 && this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
