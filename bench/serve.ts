@@ -70,11 +70,19 @@ async function stopServer(s: ServerProcess): Promise<number | null> {
   return s.exited;
 }
 
-async function rssMb(url: string): Promise<number> {
+/** The server's resident memory and JS heap in use (MB), and its live engine tensors, from /metrics. */
+async function memory(url: string): Promise<{ rssMb: number; heapMb: number; tensors: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const m = /^process_resident_memory_bytes (\S+)$/m.exec(text);
-  if (!m) throw new Error('bench serve: no process_resident_memory_bytes in /metrics');
-  return Number(m[1]) / 2 ** 20;
+  const read = (name: string) => {
+    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    if (!m) throw new Error(`bench serve: no ${name} in /metrics`);
+    return Number(m[1]);
+  };
+  return {
+    rssMb: read('process_resident_memory_bytes') / 2 ** 20,
+    heapMb: read('nodejs_heap_size_used_bytes') / 2 ** 20,
+    tensors: read('genrec_live_tensors'),
+  };
 }
 
 interface Load {
@@ -118,6 +126,21 @@ async function load(url: string, bodies: string[], connections: number, amount: 
   };
 }
 
+interface RssResult {
+  requests: number;
+  firstRequests: number;
+  beforeMb: number;
+  afterFirstMb: number;
+  afterAllMb: number;
+  /** JS heap in use and live engine tensors: before, after the first requests, after all. */
+  heapMb: number[];
+  liveTensors: number[];
+  /** RSS after all vs after the first requests. */
+  growthPct: number;
+  perSec: number;
+  errors: number;
+}
+
 async function runServeBench(args: ServeArgs): Promise<Record<string, unknown>> {
   const { options } = args;
   const smoke = options.smoke ?? false;
@@ -131,6 +154,12 @@ async function runServeBench(args: ServeArgs): Promise<Record<string, unknown>> 
     if (!Number.isInteger(c) || c < 1) throw new Error(`bench serve: --concurrency entry '${s}' is not an integer ≥ 1`);
     return c;
   });
+  const cMax = Math.max(...levels);
+  if (perLevel < cMax || rssFirst < cMax) {
+    throw new Error(
+      `bench serve: --requests (${perLevel}) and a tenth of --rssRequests (${rssFirst}) must be at least the highest --concurrency (${cMax})`,
+    );
+  }
   const dataDir = options.dataDir ?? process.env.GENREC_SHARED_DATA ?? resolve(process.cwd(), '../shared/data');
   const set = smoke ? 'embedded:office-mini' : (options.set ?? 'amazon-office');
   if (!smoke && !existsSync(join(dataDir, set, 'train.csv'))) {
@@ -190,22 +219,25 @@ async function runServeBench(args: ServeArgs): Promise<Record<string, unknown>> 
     }
   }
   // RSS over many requests, batching on, the highest concurrency
-  const cMax = Math.max(...levels);
   const server = await startServer(out, threads, common);
-  let rss: Record<string, number>;
+  let rss: RssResult;
   try {
-    const beforeMb = await rssMb(server.url);
+    const before = await memory(server.url);
     const first = await load(server.url, bodies, cMax, rssFirst);
-    const afterFirstMb = await rssMb(server.url);
+    const afterFirst = await memory(server.url);
     const rest = await load(server.url, bodies, cMax, rssTotal - rssFirst);
-    const afterAllMb = await rssMb(server.url);
+    const afterAll = await memory(server.url);
+    const afterAllMb = afterAll.rssMb;
+    const afterFirstMb = afterFirst.rssMb;
     errors += first.errors + rest.errors;
     rss = {
       requests: rssTotal,
       firstRequests: rssFirst,
-      beforeMb,
+      beforeMb: before.rssMb,
       afterFirstMb,
       afterAllMb,
+      heapMb: [before.heapMb, afterFirst.heapMb, afterAll.heapMb],
+      liveTensors: [before.tensors, afterFirst.tensors, afterAll.tensors],
       growthPct: (100 * (afterAllMb - afterFirstMb)) / afterFirstMb,
       perSec: (first.requests + rest.requests) / (first.seconds + rest.seconds),
       errors: first.errors + rest.errors,

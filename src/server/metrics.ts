@@ -1,7 +1,8 @@
 // The server's Prometheus metrics (GET /metrics), on a registry of its own (several servers can live in one process,
 // as in the tests): requests by route and status, errors, request latency, decode batch sizes and times, the decode
-// queue, and prom-client's process metrics (resident memory, CPU, event-loop lag, heap).
+// queue, live engine tensors, and prom-client's process metrics (resident memory, CPU, event-loop lag, heap).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { liveTensors } from '../engine/index.js';
 
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -43,6 +44,14 @@ export class ServerMetrics {
   });
 
   constructor() {
+    new Gauge({
+      name: 'genrec_live_tensors',
+      help: 'Tensors alive in the engine (the model weights plus anything not yet freed; flat when nothing leaks).',
+      registers: [this.registry],
+      collect() {
+        this.set(liveTensors());
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
   }
 
