@@ -170,6 +170,7 @@ test('POST /v1/recommend: bad input is a 400 naming the field; unknown ids are l
   assertBad(await post({ history: h, beamwidth: 5 }), 'beamwidth'); // unknown field, not silently dropped
   assertBad(await post({ history: h, scoring: 'softmax' }), 'scoring');
   assertBad(await post({ history: h, decoder: 'sample', temperature: -1 }), 'temperature');
+  assertBad(await post({ history: h, decoder: 'sample', temperature: 1e-30 }), 'temperature');
   const unk = await post({ history: [h[0], 'no-such-item', 'nor-this'] });
   assertBad(unk, 'history');
   assert.deepEqual(unk.body.unknown, ['no-such-item', 'nor-this']);

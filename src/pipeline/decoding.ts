@@ -48,6 +48,8 @@ const FIELD_OF: Record<DecoderSettingName, DecodingField | null> = {
   seed: 'seed',
   rowsPerRound: null,
 };
+/** The smallest positive sampling temperature: log-probs / T must stay finite in float32. */
+const MIN_TEMPERATURE = 1e-3;
 const FIELDS: readonly DecodingField[] = ['k', 'beamWidth', 'scoring', 'temperature', 'seed'];
 
 /** Bounds of a request's settings. */
@@ -114,6 +116,12 @@ export function resolveDecoding(
   }
   const scoring = pick('scoring', req.scoring, evalCfg.scoring);
   const temperature = pick('temperature', req.temperature, evalCfg.temperature);
+  if (reads.has('temperature') && temperature > 0 && temperature < MIN_TEMPERATURE) {
+    throw new DecodingError(
+      'temperature',
+      `temperature ${temperature} must be 0 (argmax) or at least ${MIN_TEMPERATURE} (smaller ones overflow float32 logits)`,
+    );
+  }
   const seed = pick('seed', req.seed, evalCfg.sampleSeed);
   const all = { k, beamWidth, scoring, temperature, seed };
   const effective: ResolvedDecoding['effective'] = { decoder: decoderName };
