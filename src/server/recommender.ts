@@ -81,7 +81,10 @@ export class Recommender {
         decoders: this.cfg.decoders,
       });
     } catch (e) {
-      if (e instanceof DecodingError) throw new RequestError(400, `${e.field}: ${e.message}`, { field: e.field });
+      if (e instanceof DecodingError) {
+        const message = e.message.startsWith(`${e.field} `) ? e.message : `${e.field}: ${e.message}`;
+        throw new RequestError(400, message, { field: e.field });
+      }
       throw e;
     }
     const excludeHistory = body.excludeHistory ?? false;
