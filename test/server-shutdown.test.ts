@@ -1,6 +1,6 @@
 // Graceful shutdown of `genrec serve` (a child process): on SIGTERM it stops accepting connections, finishes the
 // request in flight (held in the batcher by a long window), frees the model and exits 0. Also: a bad flag exits 1
-// naming the key; `genrec config serve` documents every key.
+// naming the key; `genrec config serve` documents every key; `genrec recommend` lists unknown ids.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -92,6 +92,16 @@ test('serve: a bad flag or an unknown key exits 1 naming it', () => {
   });
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /missing model\.safetensors/);
+  // the CLI's recommend resolves histories with the server's Catalogue: every unknown id is listed
+  const rec = spawnSync(
+    process.execPath,
+    [cli, 'recommend', '--run', run.dir, '--history', 'zz1, zz2', '--threads', '1'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(rec.status, 1);
+  assert.match(rec.stderr, /unknown item ids: zz1, zz2/);
   const docs = spawnSync(process.execPath, [cli, 'config', 'serve'], { encoding: 'utf8' });
   assert.equal(docs.status, 0);
   for (const key of ['host', 'port', 'batchWindowMs', 'maxBatch', 'decoders', 'bodyLimitBytes']) {
