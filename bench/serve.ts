@@ -1,12 +1,12 @@
 // npm run bench -- serve [--set amazon-office] [--dataDir ../shared/data] [--requests 300] [--rssRequests 10000]
 //                        [--concurrency 1,8,32] [--beamWidth 10] [--threads 1] [--reuse true] [--smoke]
 // Load test of `genrec serve` (a child process on loopback) with autocannon: a small-preset MSL run on the set
-// (trained once, one epoch without prefix expansion, under runs/bench/<set>-msl-s0-serve, reused after), POST /v1/recommend with the test
-// histories in turn, beam search B = --beamWidth, k = 10. For each of batching on (serve defaults: window 5 ms, up to
-// 32) and off (maxBatch 1), and each concurrency: --requests requests; throughput, p50 / p99 latency, errors. Then,
-// batching on at the highest concurrency, --rssRequests requests: the server's RSS before, after the first tenth and
-// after all. --smoke: the tiny preset on the embedded set's first 100 users, 40 requests per level, 1,000 for RSS.
-// Prints a table; the last line is one JSON object.
+// (trained once, one epoch without prefix expansion, under runs/bench/<set>-msl-s0-serve, reused after); POST
+// /v1/recommend with the test histories in turn, beam search B = --beamWidth, k = 10. For each of batching on (serve
+// defaults: window 5 ms, up to 32) and off (maxBatch 1), and each concurrency: --requests requests; throughput,
+// p50 / p99 latency, errors. Then, batching on at the highest concurrency, --rssRequests requests: the server's RSS
+// (and JS heap, live tensors) before, after the first tenth and after all. --smoke: the tiny preset on the embedded
+// set's first 100 users, 40 requests per level, 1,000 for RSS. Prints a table; the last line is one JSON object.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

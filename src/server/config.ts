@@ -43,7 +43,7 @@ export const ServeConfigDef = defineConfig('serve', {
   requestTimeoutMs: int({
     default: 30000,
     min: 1,
-    doc: 'Time a client has to send a whole request (milliseconds; 408 after it).',
+    doc: 'Time a client has to send a whole request (milliseconds; 408 after it; Node checks it every 30 s, so it is coarse).',
   }),
   shutdownTimeoutMs: int({
     default: 10000,
