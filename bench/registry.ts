@@ -8,6 +8,7 @@ import { bearBench } from './bear.js';
 import { exactBench } from './exact.js';
 import { scoringBench } from './scoring.js';
 import { figureBench } from './figure.js';
+import { serveBench } from './serve.js';
 
 export const BENCHES: Record<string, Bench> = {
   engine: engineBench,
@@ -19,4 +20,5 @@ export const BENCHES: Record<string, Bench> = {
   exact: exactBench,
   scoring: scoringBench,
   figure: figureBench,
+  serve: serveBench,
 };

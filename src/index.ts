@@ -14,7 +14,16 @@ export * from './eval/stats.js';
 export * from './baselines/index.js';
 export { RunConfigDef, RUN_PRESETS, resolveRunConfig, type RunConfig } from './pipeline/config.js';
 export { runExperiment, type RunOptions, type RunOutput } from './pipeline/run.js';
-export { loadRun, checkRunData, type LoadedRun, type RunMeta } from './pipeline/load-run.js';
+export {
+  loadRun,
+  checkRunData,
+  loadRunWithCatalogue,
+  type LoadedRun,
+  type RunMeta,
+  type RunWithCatalogue,
+} from './pipeline/load-run.js';
+export { Catalogue, type ItemRef, type ResolvedHistory } from './pipeline/catalogue.js';
+export { resolveDecoding, DecodingError, type DecodingRequest, type ResolvedDecoding } from './pipeline/decoding.js';
 export { evaluateModel, type EvalSettings, type ModelEvalResult } from './pipeline/evaluate.js';
 export { recommend, type RecommendSettings } from './pipeline/recommend.js';
 export { buildSidIndexFile, defaultIndexPath, type SidIndexOutput } from './pipeline/sid-index.js';

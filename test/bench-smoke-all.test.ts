@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCHES } from '../bench/registry.js';
 
-const NAMES = ['engine', 'office', 'sid', 'sasrec', 'objectives', 'bear', 'exact', 'scoring', 'figure'];
+const NAMES = ['engine', 'office', 'sid', 'sasrec', 'objectives', 'bear', 'exact', 'scoring', 'figure', 'serve'];
 
 test('every registered bench accepts --smoke (parsing only)', () => {
   assert.deepEqual(Object.keys(BENCHES).sort(), [...NAMES].sort());

@@ -5,6 +5,7 @@
 //   genrec train [--config f.json] [--section.key value ...]
 //   genrec eval --run DIR [--split test|valid] [--eval.beamWidth 10] [--out results.json]
 //   genrec recommend --run DIR --history "<raw id>,<raw id>,..." [--k 10]
+//   genrec serve --run DIR [--config serve.json] [--port 8080] [--key value ...]   HTTP service (src/server)
 //   genrec diagnose --run DIR [--split test] [--users N]   BEAR's pruning diagnostics (PR@K, exact vs beam)
 //   genrec prepare [--dataset spec] [--ids.vocabSize N]     data + identifier statistics
 //   genrec index [--dataset spec] [--embeddings.* ...] [--sid.* ...] [--out file.json]   build + save semantic IDs
@@ -12,7 +13,11 @@
 //   genrec config                       every configuration key with its default and documentation
 import { evalSettings, RunConfigDef, resolveRunConfig, type RunConfig } from '../pipeline/config.js';
 import { runExperiment } from '../pipeline/run.js';
-import { loadRun, checkRunData, type LoadedRun } from '../pipeline/load-run.js';
+import { loadRun, checkRunData, loadRunWithCatalogue, type LoadedRun } from '../pipeline/load-run.js';
+import { describeUnresolved } from '../pipeline/catalogue.js';
+import { resolveDecoding } from '../pipeline/decoding.js';
+import { resolveServeConfig, ServeConfigDef } from '../server/config.js';
+import { exitOnSignals, serveRun } from '../server/start.js';
 import { parseCommandArgs, type CommandSpec, type ParsedArgs } from '../util/argv.js';
 import { loadDatasetFromSpec } from '../pipeline/dataset.js';
 import { evalMetricNames } from '../pipeline/evaluate.js';
@@ -36,7 +41,10 @@ const USAGE = `usage: genrec <command> [options]
                              --out, --overwrite replaces a finished one (kept intact until the new run completes)
   eval    --run DIR [--split test|valid] [--eval.beamWidth B] [--out f.json] [--allow-data-change true]
                              (--out: full-precision and per-user metrics with config, data set and code version)
-  recommend --run DIR --history "id1,id2,..." [--k 10] [--threads N] [--allow-data-change true]
+  recommend --run DIR --history "id1,id2,..." [--k K] [--threads N] [--allow-data-change true]
+                             (decoder and its settings from the run's eval config; K defaults to max(eval.ks))
+  serve   --run DIR [--config serve.json] [--port 8080] [--host 127.0.0.1] [--key value ...]
+                             HTTP recommendation service (keys: see 'genrec config serve'; README "Serve")
   diagnose --run DIR [--split test|valid] [--users N]  pruning rate PR@K, necessary condition, exact vs beam
   prepare [--dataset spec] [--ids.vocabSize N]  data set and identifier statistics
   index   [--dataset spec] [--embeddings.sources text,cooc] [--sid.quantizer rkmeans|rqvae] [--out f.json]
@@ -46,7 +54,7 @@ const USAGE = `usage: genrec <command> [options]
                              one configuration form a column): configuration, data set, code version, training curves,
                              test metrics (mean ± std and bootstrap CI over seeds), cached pruning diagnostics, list
                              metrics, and the beam tree of test row --user (default 0; --tree false skips decoding)
-  config                     all configuration keys, defaults and documentation
+  config  [serve]            all configuration keys, defaults and documentation (of the run, or of serve)
   help                       this text (also --help, -h)`;
 
 const SPLITS = ['test', 'valid'] as const;
@@ -68,6 +76,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: { config: 'string', run: 'string', split: SPLITS, users: 'count', 'allow-data-change': 'bool' },
     config: true,
   },
+  serve: { name: 'serve', options: { run: 'string', config: 'string' }, config: true },
   prepare: { name: 'prepare', options: { config: 'string' }, config: true },
   index: { name: 'index', options: { config: 'string' }, config: true },
   report: {
@@ -141,7 +150,8 @@ async function main(argv: string[]): Promise<void> {
     console.error(`genrec: unknown command '${cmd}'\n${USAGE}`);
     process.exit(2);
   }
-  const args = parseCommandArgs(spec, rest);
+  // `genrec config serve`: the one positional word a command takes
+  const args = parseCommandArgs(spec, cmd === 'config' && rest[0] === 'serve' ? rest.slice(1) : rest);
   const opt = args.options;
   switch (cmd) {
     case 'demo': {
@@ -211,42 +221,46 @@ async function main(argv: string[]): Promise<void> {
     case 'recommend': {
       const dir = required(args, 'recommend', 'run', 'DIR');
       const hist = required(args, 'recommend', 'history', '"id1,id2,..."');
-      const k = (opt.k as number | undefined) ?? 10;
-      const run = loadRun(dir);
-      const ds = loadDatasetFromSpec(run.config.dataset);
-      checkRunData(run, ds, opt['allow-data-change'] === true);
-      if (k > ds.items.length) throw new Error(`recommend: --k ${k} exceeds the catalogue's ${ds.items.length} items`);
-      const byRaw = new Map(ds.items.map((it) => [it.rawId, it.index]));
-      const items = hist
+      const { run, catalogue } = loadRunWithCatalogue(dir, opt['allow-data-change'] === true);
+      const refs = hist
         .split(',')
-        .filter((s) => s.trim() !== '')
-        .map((raw) => {
-          const i = byRaw.get(raw.trim());
-          if (i === undefined) throw new Error(`recommend: unknown item id '${raw.trim()}'`);
-          return i;
-        });
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+      const resolved = catalogue.resolve(refs, 'id');
+      if (resolved.unknown.length) throw new Error(`recommend: ${describeUnresolved(resolved, 'id')}`);
+      const { settings } = resolveDecoding(
+        run.config.eval,
+        { k: opt.k as number | undefined },
+        { numItems: catalogue.size, maxBeamWidth: Infinity },
+      );
       const threads = opt.threads as number | undefined;
       applyThreads(threads ?? storedConfig(run).threads);
-      const [hyps] = recommend(run.model, [items], {
-        beamWidth: Math.max(k, run.config.eval.beamWidth),
-        topK: k,
-        chunkUsers: 1,
-        scoring: run.config.eval.scoring,
-        decoder: run.config.eval.decoder,
-        temperature: run.config.eval.temperature,
-        sampleSeed: run.config.eval.sampleSeed,
-      });
+      const [hyps] = recommend(run.model, [resolved.items], settings);
       console.log(
         formatConsoleTable(
           hyps.map((h, r) => ({
             rank: r + 1,
-            id: ds.items[h.item].rawId,
+            id: catalogue.items[h.item].rawId,
             'log p': h.logProb,
-            title: ds.items[h.item].title,
+            title: catalogue.items[h.item].title,
           })),
           ['rank', 'id', { key: 'log p', decimals: 3 }, 'title'],
         ),
       );
+      return;
+    }
+    case 'serve': {
+      const dir = required(args, 'serve', 'run', 'DIR');
+      const file = opt.config as string | undefined;
+      const { overrides, positional } = ServeConfigDef.fromArgv(args.configArgv, 'command line');
+      if (positional.length)
+        throw new Error(`serve: unexpected argument '${positional[0]}' (options are --name value)`);
+      const cfg = resolveServeConfig([
+        ...(file ? [{ value: ServeConfigDef.load(file), source: file }] : []),
+        { value: overrides, source: 'command line' },
+      ]);
+      const log = (l: string) => console.error(l);
+      exitOnSignals(await serveRun(dir, cfg, log), cfg, log);
       return;
     }
     case 'diagnose': {
@@ -362,7 +376,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'config':
-      console.log(RunConfigDef.docs());
+      console.log(rest[0] === 'serve' ? ServeConfigDef.docs() : RunConfigDef.docs());
       return;
   }
 }

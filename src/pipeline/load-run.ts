@@ -9,6 +9,8 @@ import { GenRecModel } from '../model/genrec.js';
 import { readJsonFile } from '../util/json-file.js';
 import { RunConfigDef, type RunConfig } from './config.js';
 import { hasPendingRun, pendingDir, recoverRunDir } from './run-dir.js';
+import { loadDatasetFromSpec } from './dataset.js';
+import { Catalogue } from './catalogue.js';
 
 type Log = (line: string) => void;
 const stderrLog: Log = (l) => void process.stderr.write(l + '\n');
@@ -102,4 +104,28 @@ export function checkRunData(
       `data changed: ${what}; its items and splits may differ. Pass --allow-data-change true to use it anyway`,
     );
   log(`WARNING: data changed: ${what}; continuing because of --allow-data-change (figures are not comparable)`);
+}
+
+/** A run with the catalogue of the data set it was trained on (what recommending for clients needs). */
+export interface RunWithCatalogue {
+  run: LoadedRun;
+  catalogue: Catalogue;
+  /** The data set's name. */
+  datasetName: string;
+}
+
+/**
+ * Loads the run in `dir` and its data set's items (for raw ids and titles), refusing a changed data set unless
+ * `allowDataChange` (see checkRunData).
+ */
+export function loadRunWithCatalogue(dir: string, allowDataChange: boolean, log: Log = stderrLog): RunWithCatalogue {
+  const run = loadRun(dir);
+  try {
+    const ds = loadDatasetFromSpec(run.config.dataset);
+    checkRunData(run, ds, allowDataChange, log);
+    return { run, catalogue: new Catalogue(ds.items), datasetName: ds.name };
+  } catch (e) {
+    run.model.dispose();
+    throw e;
+  }
 }

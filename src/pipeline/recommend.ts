@@ -3,6 +3,7 @@
 import { inEvalMode, noGrad, tidy, type HasTrainMode } from '../engine/index.js';
 import { getDecoder } from '../decode/registry.js';
 import type { Constraint } from '../decode/constraint.js';
+import { ExcludeItems } from '../decode/exclude.js';
 import type { Hypothesis, StepModel, TokenScoring } from '../decode/types.js';
 import type { OnProgress } from '../util/progress.js';
 
@@ -32,21 +33,31 @@ export interface DecodableModel extends HasTrainMode {
   readonly ids: { readonly trie: Constraint };
 }
 
+/**
+ * Per history, the decoded items, best first. With `exclude`, user u never gets the items of `exclude[u]` (e.g. its
+ * history; an empty list excludes nothing, and decodes exactly as without `exclude`).
+ */
 export function recommend(
   model: DecodableModel,
   histories: ReadonlyArray<ReadonlyArray<number>>,
   s: RecommendSettings,
   onProgress?: OnProgress,
+  exclude?: ReadonlyArray<ArrayLike<number>>,
 ): Hypothesis[][] {
+  if (exclude !== undefined && exclude.length !== histories.length) {
+    throw new Error(`recommend: ${exclude.length} exclusion lists for ${histories.length} histories`);
+  }
   const decoder = getDecoder(s.decoder);
   const out: Hypothesis[][] = [];
   inEvalMode(model, () => {
     for (let i = 0; i < histories.length; i += s.chunkUsers) {
       const chunk = histories.slice(i, i + s.chunkUsers);
+      const constraint: Constraint =
+        exclude === undefined ? model.ids.trie : new ExcludeItems(model.ids.trie, exclude.slice(i, i + s.chunkUsers));
       const res = tidy(() =>
         noGrad(() =>
           decoder.run(
-            { model: model.stepModel(chunk), constraint: model.ids.trie, numUsers: chunk.length },
+            { model: model.stepModel(chunk), constraint, numUsers: chunk.length },
             {
               topK: s.topK,
               scoring: s.scoring,
