@@ -144,6 +144,7 @@ test('the run config derived from the registry has the old keys, defaults and ob
   // the objective sections, after `eval` and before `popularity` (sft has no keys)
   assert.deepEqual(keys.slice(at + 1), [
     'msl.temperature',
+    'msl.labelSmoothing',
     'bear.base',
     'bear.lambda',
     'bear.xi',
@@ -158,7 +159,8 @@ test('the run config derived from the registry has the old keys, defaults and ob
     'beam-sim.temperature',
     'popularity.enabled',
   ]);
-  assert.equal(keys.length, 94); // 90 before; since then task, eval.decoder, eval.temperature, eval.sampleSeed
+  // 90 before; since then task, eval.decoder, eval.temperature, eval.sampleSeed, prefixTargets, msl.labelSmoothing
+  assert.equal(keys.length, 96);
   const d = RunConfigDef.defaults();
   // (compile-time) the sections keep their exact value types
   const typed: [number, 'sft' | 'msl', number] = [d.bear.lambda, d['beam-sim'].base, d.msl.temperature];
@@ -170,7 +172,7 @@ test('the run config derived from the registry has the old keys, defaults and ob
     { sft: d.sft, msl: d.msl, bear: d.bear, 'beam-sim': d['beam-sim'] },
     {
       sft: {},
-      msl: { temperature: 1 },
+      msl: { temperature: 1, labelSmoothing: 0 },
       bear: { base: 'msl', lambda: 1, xi: 1, beamWidth: 10, temperature: 1, form: 'direct', logStats: true },
       'beam-sim': { base: 'msl', lambda: 1, xi: 1, beamWidth: 10, temperature: 1 },
     },
@@ -199,7 +201,16 @@ test('configKey is what it was: the sections of unused objectives dropped throug
     }
   }
   configs.push(RunConfigDef.defaults());
-  for (const c of configs) assert.equal(configKey(c), OLD_configKey(c), `${c.objective} ${c.identifier}`);
+  // a config as it was before the keys added since (prefixTargets, msl.labelSmoothing), at their defaults
+  const asBefore = (c: RunConfig): RunConfig => {
+    const { prefixTargets: _p, ...rest } = c;
+    return { ...rest, msl: { temperature: c.msl.temperature } } as unknown as RunConfig;
+  };
+  for (const c of configs) assert.equal(configKey(c), OLD_configKey(asBefore(c)), `${c.objective} ${c.identifier}`);
+  // away from their defaults, the new keys are part of the identity
+  const d = RunConfigDef.defaults();
+  assert.notEqual(configKey({ ...d, prefixTargets: 'novel' }), configKey(d));
+  assert.notEqual(configKey({ ...d, msl: { ...d.msl, labelSmoothing: 0.1 } }), configKey(d));
   const topKeys = (c: RunConfig): string[] => Object.keys(JSON.parse(configKey(c)) as object);
   const common = ['dataset', 'task', 'preset', 'objective', 'seed', 'trainOnPrefixes', 'select', 'refit', 'identifier'];
   assert.deepEqual(topKeys(configs[0]), [

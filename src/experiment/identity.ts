@@ -11,6 +11,10 @@ export function configKey(cfg: RunConfig): string {
   const c: Record<string, unknown> = { ...cfg };
   delete c.threads;
   delete c.cacheDir;
+  // keys added after runs were stored: left out at their default (which is what those runs did), so stored runs
+  // keep their identity and are reused
+  if (cfg.prefixTargets === 'all') delete c.prefixTargets;
+  if (cfg.msl.labelSmoothing === 0) c.msl = { temperature: cfg.msl.temperature };
   for (const s of unusedObjectiveSections(cfg.objective)) delete c[s]; // e.g. bear's base settings are in `bear`
   if (cfg.identifier === 'title') {
     delete c.sid;
