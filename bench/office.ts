@@ -193,12 +193,18 @@ async function runCompareBench(
   const pairs: [string, string][] = [
     ['msl', 'sft'],
     ['sft', 'popularity'],
-    ['msl', 'sasrec'],
     ['bear', 'msl'],
     ['bear', 'sft'],
     ['sid:sft', 'sft'],
     ['sid:msl', 'msl'],
     ['sid:bear', 'bear'],
+    // every generative method against both baselines
+    ...methods
+      .filter((m) => m !== 'popularity' && m !== 'sasrec')
+      .flatMap((m): [string, string][] => [
+        [m, 'sasrec'],
+        [m, 'popularity'],
+      ]),
   ];
   const comparisons: Record<string, unknown> = {};
   for (const [a, b] of pairs) {
