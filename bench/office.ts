@@ -16,7 +16,7 @@ import { BENCH_ROOT, benchRunDir, isRunTag } from '../src/experiment/naming.js';
 import { trainOrReuse } from '../src/experiment/store.js';
 import { join, resolve } from 'node:path';
 import type { NextItemDataset } from '../src/data/index.js';
-import { popularityRun, sasrecRun } from '../src/experiment/baselines.js';
+import { popularityRun, sasrecRun, type BaselineRun } from '../src/experiment/baselines.js';
 import { RunConfigDef, resolveRunConfig } from '../src/pipeline/config.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import { meanStd, pairedBootstrap } from '../src/eval/stats.js';
@@ -46,12 +46,8 @@ function finiteMean(xs: number[]): number | null {
   return f.length ? f.reduce((a, b) => a + b, 0) / f.length : null;
 }
 
-interface MethodRun {
-  seed: number;
-  mean: Record<string, number>;
-  perUser: Record<string, Float64Array>;
-  trainSec: number;
-  usersPerSec: number;
+/** A baseline's run (src/experiment/baselines.ts) or a generative one, with its identifier figures. */
+interface MethodRun extends BaselineRun {
   /** Training seconds per epoch (no validation) and mean identifier length in tokens (EOS included); NaN for baselines. */
   secondsPerEpoch?: number;
   codeLength?: number;
@@ -130,7 +126,7 @@ async function runCompareBench(
           { value: smoke ? SMOKE_RUN : {}, source: `bench ${bench} --smoke` },
           { value: flags, source: 'bench arguments' },
         ]);
-        const r = await trainOrReuse(cfg, ds, { reuse, log: (l) => void process.stderr.write(l + '\n') });
+        const r = await trainOrReuse(cfg, ds, { reuse, log });
         runs[m].push({
           seed,
           mean: r.mean,

@@ -14,7 +14,10 @@ export function configKey(cfg: RunConfig): string {
   // keys added after runs were stored: left out at their default (which is what those runs did), so stored runs
   // keep their identity and are reused
   if (cfg.prefixTargets === 'all') delete c.prefixTargets;
-  if (cfg.msl.labelSmoothing === 0) c.msl = { temperature: cfg.msl.temperature };
+  if (cfg.msl.labelSmoothing === 0) {
+    const { labelSmoothing: _default, ...msl } = cfg.msl;
+    c.msl = msl;
+  }
   for (const s of unusedObjectiveSections(cfg.objective)) delete c[s]; // e.g. bear's base settings are in `bear`
   if (cfg.identifier === 'title') {
     delete c.sid;
