@@ -1,10 +1,11 @@
 // npm run bench -- bear [--sets amazon-office,amazon-book,amazon-toy] [--dataDir ../shared/data] [--seeds 3]
-//                       [--paperSample true] [--methods popularity,sasrec,sft,msl,bear (sid:<objective> = semantic IDs)] [--reuse true] [--diagnose true]
+//                       [--paperSample true] [--methods popularity,sasrec,sid:sft,sid:msl,sid:bear (sid:<objective> = semantic IDs, <objective> = titles)] [--reuse true] [--diagnose true]
 //                       [--pruneUsers 0] [--beamSim false] [--beamSimUsers 2000] [--beamSimSets amazon-toy,amazon-book]
 //                       [--embedded false] [--users 0] [--tag ''] [--seedList 1,2] [--smoke]
 //                       [--<run config key> value ...]
 // BEAR's main comparison (Table 2 / Figures 3, 4, 6) on genrec: per data set, SFT, MSL and BEAR trained with the same
-// preset over the seeds, then on test: NDCG@5/10, HR@5/10 of beam search, PR@5/10 (targets in the exact top-K that
+// preset over the seeds (the run config's default, `base`: semantic IDs; `--preset small --methods
+// popularity,sasrec,sft,msl,bear` is the title-identifier protocol of the results before issue 17), then on test: NDCG@5/10, HR@5/10 of beam search, PR@5/10 (targets in the exact top-K that
 // beam search loses), the share of pruned cases violating the necessary condition, exact top-K NDCG@10 (what pruning
 // costs), training seconds per epoch — mean ± std over seeds — and paired bootstraps of BEAR vs MSL / SFT on NDCG@10
 // over test users (seed 0). Most-popular (fitted on train + valid) and SASRec sit in every table on the same splits:
@@ -198,7 +199,7 @@ export async function runBear(
   const sets = embedded
     ? ['embedded:office-mini']
     : (options.sets ?? 'amazon-office,amazon-book,amazon-toy').split(',').filter(Boolean);
-  const methods = (options.methods ?? 'popularity,sasrec,sft,msl,bear').split(',');
+  const methods = (options.methods ?? 'popularity,sasrec,sid:sft,sid:msl,sid:bear').split(',');
   const nSeeds = options.seeds ?? (smoke ? 1 : 3);
   const beamSim = options.beamSim ?? false;
   const beamSimUsers = options.beamSimUsers ?? (smoke ? SMOKE_USERS : 2000);

@@ -1,4 +1,4 @@
-// npm run bench -- office [--seeds 1] [--methods popularity,sasrec,sft,msl] [--preset small] [--reuse true]
+// npm run bench -- office [--seeds 1] [--methods popularity,sasrec,sid:sft,sid:msl] [--preset base] [--reuse true]
 //                         [--dataDir ../shared/data] [--set amazon-office] [--spec NAME=SPEC] [--smoke]
 //                         [--<run config key> value ...]
 // Issue 3's comparison on amazon-office (validation carved from the end of train, refit on
@@ -17,7 +17,7 @@ import { trainOrReuse } from '../src/experiment/store.js';
 import { join, resolve } from 'node:path';
 import type { NextItemDataset } from '../src/data/index.js';
 import { popularityRun, sasrecRun, type BaselineRun } from '../src/experiment/baselines.js';
-import { RunConfigDef, resolveRunConfig } from '../src/pipeline/config.js';
+import { RunConfigDef, resolveRunConfig, type RunConfig } from '../src/pipeline/config.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import { meanStd, pairedBootstrap } from '../src/eval/stats.js';
 import { formatConsoleTable, formatMarkdownTable, type Row } from '../src/report/table.js';
@@ -74,10 +74,17 @@ function identifierFigures(dir: string): Pick<MethodRun, 'codeLength' | 'index'>
   };
 }
 
+/** A comparison bench's defaults: data set, methods, and the preset under its flags (`--preset` overrides it). */
+interface CompareDefaults {
+  set: string;
+  methods: string;
+  preset: RunConfig['preset'];
+}
+
 async function runCompareBench(
   bench: string,
   args: CompareArgs,
-  defaultSet = 'amazon-office',
+  defaults: CompareDefaults,
 ): Promise<Record<string, unknown>> {
   const { options } = args;
   const flags = configFlags(RunConfigDef, args); // first: a bad flag fails before any work
@@ -90,12 +97,12 @@ async function runCompareBench(
     throw new Error(
       `bench: --spec must be NAME=SPEC with NAME letters, digits, '.', '_' or '-', got '${options.spec}'`,
     );
-  let set = smoke ? 'embedded:office-mini' : (named?.[0] ?? options.set ?? defaultSet);
+  let set = smoke ? 'embedded:office-mini' : (named?.[0] ?? options.set ?? defaults.set);
   const dir = join(dataDir, set);
   if (!smoke && !named && !existsSync(join(dir, 'train.csv')))
     throw new Error(`bench: ${dir}/train.csv not found (set --dataDir)`);
   const seeds = Array.from({ length: options.seeds ?? 1 }, (_, i) => i);
-  const methods = (options.methods ?? 'popularity,sasrec,sft,msl').split(',');
+  const methods = (options.methods ?? defaults.methods).split(',');
   const reuse = options.reuse ?? false;
   // the same data-set spec as `bench bear` (book and toy: the paper's train_10000 sample), so runs are shared
   const spec = named && !smoke ? named[1] : setSpec(set, dataDir, options.paperSample ?? true);
@@ -122,7 +129,10 @@ async function runCompareBench(
         const [identifier, objective] = m.startsWith('sid:') ? ['sid', m.slice(4)] : ['title', m];
         const out = benchRunDir(set, m, seed, '', root);
         const cfg = resolveRunConfig([
-          { value: { dataset: spec, identifier, objective, seed, out, threads }, source: 'bench' },
+          {
+            value: { preset: defaults.preset, dataset: spec, identifier, objective, seed, out, threads },
+            source: 'bench',
+          },
           { value: smoke ? SMOKE_RUN : {}, source: `bench ${bench} --smoke` },
           { value: flags, source: 'bench arguments' },
         ]);
@@ -230,14 +240,19 @@ async function runCompareBench(
 }
 
 export const officeBench = benchCommand('office', COMPARE_OPTIONS, true, (args) =>
-  runCompareBench('office', args, 'amazon-office'),
+  runCompareBench('office', args, {
+    set: 'amazon-office',
+    methods: 'popularity,sasrec,sid:sft,sid:msl',
+    preset: 'base',
+  }),
 );
 
 /** Issue 5: semantic IDs vs title identifiers (`--set amazon-toy` for the second data set). */
 export const sidBench = benchCommand('sid', COMPARE_OPTIONS, true, (args) =>
   runCompareBench(
     'sid',
-    { ...args, options: { methods: 'sft,msl,bear,sid:sft,sid:msl,sid:bear', ...args.options } },
-    'amazon-office',
+    args,
+    // issue 5's comparison as it was run: the small preset (title defaults) for both identifiers
+    { set: 'amazon-office', methods: 'sft,msl,bear,sid:sft,sid:msl,sid:bear', preset: 'small' },
   ),
 );

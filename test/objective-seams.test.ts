@@ -194,7 +194,7 @@ test('configKey is what it was: the sections of unused objectives dropped throug
     for (const identifier of ['title', 'sid'] as const) {
       configs.push(
         resolveRunConfig([
-          { value: { objective, identifier, threads: 1 }, source: 'a' },
+          { value: { preset: 'small', objective, identifier, threads: 1 }, source: 'a' },
           { value: { msl: { temperature: 0.5 }, bear: { lambda: 2 }, 'beam-sim': { beamWidth: 4 } }, source: 'b' },
         ]),
       );
@@ -206,13 +206,29 @@ test('configKey is what it was: the sections of unused objectives dropped throug
     const { prefixTargets: _p, ...rest } = c;
     return { ...rest, msl: { temperature: c.msl.temperature } } as unknown as RunConfig;
   };
-  for (const c of configs) assert.equal(configKey(c), OLD_configKey(asBefore(c)), `${c.objective} ${c.identifier}`);
+  // … and without `preset`, dropped since: a preset only names values that are in the config anyway
+  const oldKey = (c: RunConfig): string => {
+    const { preset: _preset, ...rest } = JSON.parse(OLD_configKey(asBefore(c))) as Record<string, unknown>;
+    return JSON.stringify(rest);
+  };
+  for (const c of configs) assert.equal(configKey(c), oldKey(c), `${c.objective} ${c.identifier}`);
+  // so the base preset's run is the small preset's run with the recipe's flags (issue 17's stored runs are reused)
+  const recipe = {
+    identifier: 'sid',
+    embeddings: { sources: ['text', 'cooc'] },
+    prefixTargets: 'novel',
+    eval: { scoring: 'valid' },
+  };
+  assert.equal(
+    configKey(resolveRunConfig([{ value: { preset: 'base' }, source: 'a' }])),
+    configKey(resolveRunConfig([{ value: { preset: 'small', ...recipe }, source: 'a' }])),
+  );
   // away from their defaults, the new keys are part of the identity
   const d = RunConfigDef.defaults();
   assert.notEqual(configKey({ ...d, prefixTargets: 'novel' }), configKey(d));
   assert.notEqual(configKey({ ...d, msl: { ...d.msl, labelSmoothing: 0.1 } }), configKey(d));
   const topKeys = (c: RunConfig): string[] => Object.keys(JSON.parse(configKey(c)) as object);
-  const common = ['dataset', 'task', 'preset', 'objective', 'seed', 'trainOnPrefixes', 'select', 'refit', 'identifier'];
+  const common = ['dataset', 'task', 'objective', 'seed', 'trainOnPrefixes', 'select', 'refit', 'identifier'];
   assert.deepEqual(topKeys(configs[0]), [
     ...common,
     'sidIndex',

@@ -3,14 +3,15 @@ import type { RunConfig } from '../pipeline/config.js';
 import { unusedObjectiveSections } from '../train/objectives/registry.js';
 
 /**
- * What decides a run's outcome: the config without `threads` (speed only), without the sections of the objectives
- * it does not use, and without the semantic-ID sections when it uses title identifiers. Two configs with the same
- * key train the same model.
+ * What decides a run's outcome: the config without `threads` (speed only), without `preset` (a name for values that
+ * are in the config anyway), without the sections of the objectives it does not use, and without the semantic-ID
+ * sections when it uses title identifiers. Two configs with the same key train the same model.
  */
 export function configKey(cfg: RunConfig): string {
   const c: Record<string, unknown> = { ...cfg };
   delete c.threads;
   delete c.cacheDir;
+  delete c.preset; // a preset only names a bundle of the values below: runs equal in those are the same run
   // keys added after runs were stored: left out at their default (which is what those runs did), so stored runs
   // keep their identity and are reused
   if (cfg.prefixTargets === 'all') delete c.prefixTargets;
