@@ -6,7 +6,7 @@
 // To move a folder, edit this one list. Every folder under src/ must be listed ("layer-unlisted").
 const LAYERS = [
   ['util', 'engine'], //               plumbing; engine = the libtorch binding
-  ['data', 'report'], //               datasets; tables / results files / plots
+  ['data', 'report', 'rewards'], //    datasets; tables / results files / plots; rewards and list metrics
   ['ids', 'sid'], //                   item identifiers: title (ids) and semantic (sid)
   ['model', 'decode'], //              the model; constrained decoding
   ['train', 'eval', 'baselines'], //   objectives and trainer; metrics and diagnostics; SASRec / most-popular

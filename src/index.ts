@@ -2,6 +2,7 @@
 // data → item identifiers → model / decode → train / evaluate → pipeline.
 export * as engine from './engine/index.js';
 export * from './data/index.js';
+export * as rewards from './rewards/index.js';
 export * from './ids/index.js';
 export { GenRecModel, type GenRecState, type EncodedHistory } from './model/genrec.js';
 export { Transformer, type TransformerConfig, type KVCache } from './model/transformer.js';

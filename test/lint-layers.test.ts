@@ -78,7 +78,10 @@ test('layer rules: each deliberate violation is reported under its rule; a downw
       run(['--config', config, 'src', 'test'], dir), // as `npm run lint` runs it
     ]);
     assert.notEqual(lint.status, 0, 'depcruise (as in npm run lint) must exit non-zero');
-    assert.match(lint.stdout, /error layer-upward:data\+report: src\/data\/reader\.ts → src\/pipeline\/run\.ts/);
+    assert.match(
+      lint.stdout,
+      /error layer-upward:data\+report\+rewards: src\/data\/reader\.ts → src\/pipeline\/run\.ts/,
+    );
     assert.equal(r.status, 0, r.stderr); // the json reporter exits 0 whatever it finds
     const out = JSON.parse(r.stdout) as { summary: { violations: Violation[] } };
     const found = out.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort();
@@ -87,7 +90,7 @@ test('layer rules: each deliberate violation is reported under its rule; a downw
         found.includes(`${rule}: ${from} -> ${to}`),
         `expected ${rule} ${from} -> ${to}; got\n${found.join('\n')}`,
       );
-    has('layer-upward:data+report', 'src/data/reader.ts', 'src/pipeline/run.ts');
+    has('layer-upward:data+report+rewards', 'src/data/reader.ts', 'src/pipeline/run.ts');
     has('no-circular', 'src/util/a.ts', 'src/util/b.ts');
     has('layer-folder-cycle', 'src/model', 'src/decode');
     has('layer-unlisted', 'src/misc/x.ts', 'src/pipeline/run.ts');
