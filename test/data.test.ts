@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fixtureDirs, throwsData } from './data-fixtures.js';
-import { datasetStats, embeddedDir, loadDataset, loadSequences, listExamples } from '../src/data/index.js';
+import { datasetStats, embeddedDir, loadDataset, loadSequences } from '../src/data/index.js';
 
 const fixture = fixtureDirs('genrec-data-');
 
@@ -191,30 +191,6 @@ describe('sequences loader (JSONL)', () => {
     );
     assert.deepEqual(d.sequences[1], { user: '2', items: [0, 1, 2, 3, 4], timestamps: [10, 20, 30, 40, 50] });
     assert.equal(d.log[0], '1 sequences were not in time order: sorted by timestamp (stable)');
-
-    // H=2, T=2, stride 2: user 1 (7 items, indices 0..6): cuts p=5 (hist [3,4] → [5,6]) and p=3 (hist [1,2] → [3,4]);
-    // p=1 < minHistory 2. User 2 (5 items): p=3 (hist [1,2] → [3,4]).
-    const l = listExamples(d, { history: 2, targets: 2, stride: 2, split: 'leave-last-out' });
-    assert.deepEqual(l.test, [
-      { user: '1', history: [3, 4], targets: [5, 6], timestamp: 7 },
-      { user: '2', history: [1, 2], targets: [3, 4], timestamp: 50 },
-    ]);
-    assert.deepEqual(l.valid, [{ user: '1', history: [1, 2], targets: [3, 4], timestamp: 5 }]);
-    assert.deepEqual(l.train, []);
-    assert.deepEqual(l.protocol, {
-      name: 'blade-list',
-      params: { history: 2, targets: 2, stride: 2, minHistory: 2, split: 'leave-last-out' },
-    });
-    // chronological over the 3 windows sorted by last-target time (5, 7, 50): floor(0.34*3)=1 train, 1 valid, 1 test
-    const c = listExamples(d, { history: 2, targets: 2, stride: 2, trainFraction: 0.34, validFraction: 0.34 });
-    assert.deepEqual(
-      [c.train, c.valid, c.test].map((s) => s.map((e) => e.timestamp)),
-      [[5], [7], [50]],
-    );
-    // stride 1, minHistory 1: user 2 cuts p=3,2,1 → 3 windows, the first with a 1-item history
-    const s1 = listExamples(d, { history: 2, targets: 2, stride: 1, minHistory: 1, split: 'leave-last-out' });
-    assert.equal(s1.train.length + s1.valid.length + s1.test.length, 5 + 3);
-    assert.deepEqual(s1.train[0], { user: '1', history: [0], targets: [1, 2], timestamp: 3 });
   });
 
   const badSeqs: [string, number, string, RegExp][] = [
@@ -336,13 +312,5 @@ describe('reference data (skipped when ../shared/data is absent)', () => {
       d.sequences.reduce((a, s) => a + s.items.length, 0),
       999611,
     );
-    const l = listExamples(d);
-    for (const e of l.test.slice(0, 50)) {
-      assert.equal(e.history.length, 10);
-      assert.equal(e.targets.length, 10);
-    }
-    const n = l.train.length + l.valid.length + l.test.length;
-    assert.equal(l.train.length, Math.floor(0.8 * n));
-    assert.ok(l.train[l.train.length - 1].timestamp <= l.test[0].timestamp);
   });
 });

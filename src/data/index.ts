@@ -1,5 +1,6 @@
 /**
- * Data layer entry point: `loadDataset(spec)` for the three next-item sources, and `datasetStats(ds)`.
+ * Data layer entry point: `loadDataset(spec)` for the next-item sources, `loadListDataset(spec)` for the list
+ * task's (lists.ts), the embedded data sets, and `datasetStats(ds)`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,14 @@ import { DataError } from './errors.js';
 import { loadInteractions, type InteractionsOptions } from './interactions.js';
 import { loadWindows, type WindowsOptions } from './windows.js';
 import { loadSequencesNextItem, type SequencesNextItemOptions } from './sequences-next-item.js';
-import type { NextItemDataset } from './types.js';
+import {
+  loadListInteractions,
+  loadListSequences,
+  type ListInteractionsOptions,
+  type ListSequencesOptions,
+  type ListWindowOptions,
+} from './lists.js';
+import type { ListDataset, NextItemDataset } from './types.js';
 
 export * from './types.js';
 export { DataError } from './errors.js';
@@ -26,15 +34,26 @@ export {
 export { readTextChunks, readText, textReadSettings } from './textfile.js';
 export { parseStrictInt, parseStrictDecimal, intProblem, decimalProblem } from './numbers.js';
 export { loadWindows, readWindowCsv, parseIdList, type WindowsOptions } from './windows.js';
-export { loadSequences, listExamples, type SequencesOptions, type ListOptions } from './sequences.js';
+export { loadSequences, type SequencesOptions, type SequencesDirOptions } from './sequences.js';
+export {
+  listWindows,
+  listDataset,
+  loadListSequences,
+  loadListInteractions,
+  type ListWindowOptions,
+  type ListSequencesOptions,
+  type ListInteractionsOptions,
+} from './lists.js';
 export {
   loadInteractions,
+  loadInteractionSequences,
   readInteractions,
   readItemMeta,
   kcoreFilter,
   toSequences,
   type Interaction,
   type InteractionsOptions,
+  type InteractionSourceOptions,
 } from './interactions.js';
 export {
   PROTOCOLS,
@@ -48,9 +67,13 @@ export {
 } from './protocols.js';
 export { buildItemIndex, compareRawIds, fingerprintOf } from './items.js';
 
-/** Names of the data sets shipped in the repository's `data/` folder. */
-export type EmbeddedName = 'office-mini';
-export const EMBEDDED_NAMES: readonly EmbeddedName[] = ['office-mini'];
+/**
+ * The data sets shipped in the repository's `data/` folder, by the format of their files: BEAR windows (next-item
+ * task only) or JSONL sequences (both tasks). See each folder's README.md.
+ */
+const EMBEDDED = { 'office-mini': 'windows', 'genre-drift': 'sequences' } as const;
+export type EmbeddedName = keyof typeof EMBEDDED;
+export const EMBEDDED_NAMES = Object.keys(EMBEDDED) as readonly EmbeddedName[];
 
 export type DatasetSpec =
   | ({ format: 'windows' } & WindowsOptions)
@@ -58,11 +81,26 @@ export type DatasetSpec =
   | ({ format: 'sequences' } & SequencesNextItemOptions)
   | { format: 'embedded'; name?: EmbeddedName };
 
+/** Where a list-task data set comes from (lists.ts), with its window and split options. */
+export type ListDatasetSpec =
+  | ({ format: 'sequences' } & ListSequencesOptions)
+  | ({ format: 'interactions' } & ListInteractionsOptions)
+  | ({ format: 'embedded'; name?: EmbeddedName } & ListWindowOptions);
+
+function checkEmbeddedName(name: string): EmbeddedName {
+  if (!(EMBEDDED_NAMES as readonly string[]).includes(name)) {
+    throw new DataError('(spec)', undefined, 'name', `unknown embedded data set "${name}" (known: ${EMBEDDED_NAMES.join(', ')})`);
+  }
+  return name as EmbeddedName;
+}
+
 /**
- * Finds `data/<name>/` of the embedded set: walks up from this module's directory (src/data or dist/src/data)
- * to the first directory with a package.json that holds `data/<name>/`; then the same from the working directory.
+ * Finds `data/<name>/` of an embedded set: walks up from this module's directory (src/data or dist/src/data) to the
+ * first directory with a package.json that holds `data/<name>/` (with its train.csv or sequences.jsonl); then the
+ * same from the working directory.
  */
 export function embeddedDir(name: EmbeddedName = 'office-mini'): string {
+  const marker = EMBEDDED[checkEmbeddedName(name)] === 'windows' ? 'train.csv' : 'sequences.jsonl';
   const starts = [path.dirname(fileURLToPath(import.meta.url)), process.cwd()];
   const tried: string[] = [];
   for (const start of starts) {
@@ -71,7 +109,7 @@ export function embeddedDir(name: EmbeddedName = 'office-mini'): string {
       if (fs.existsSync(path.join(dir, 'package.json'))) {
         const cand = path.join(dir, 'data', name);
         tried.push(cand);
-        if (fs.existsSync(path.join(cand, 'train.csv'))) return cand;
+        if (fs.existsSync(path.join(cand, marker))) return cand;
       }
       const up = path.dirname(dir);
       if (up === dir) break;
@@ -91,15 +129,36 @@ export function loadDataset(spec: DatasetSpec): NextItemDataset {
     case 'sequences':
       return loadSequencesNextItem(spec);
     case 'embedded': {
-      const name = spec.name ?? 'office-mini';
-      if (!EMBEDDED_NAMES.includes(name)) {
-        throw new DataError('(spec)', undefined, 'name', `unknown embedded data set "${String(name)}" (known: ${EMBEDDED_NAMES.join(', ')})`);
-      }
-      return loadWindows({ dir: embeddedDir(name), name });
+      const name = checkEmbeddedName(spec.name ?? 'office-mini');
+      const dir = embeddedDir(name);
+      return EMBEDDED[name] === 'windows' ? loadWindows({ dir, name }) : loadSequencesNextItem({ dir, name });
     }
     default: {
       const f: unknown = (spec as { format: unknown }).format;
       throw new DataError('(spec)', undefined, 'format', `unknown format ${JSON.stringify(f)} (known: windows, interactions, sequences, embedded)`);
+    }
+  }
+}
+
+/** Loads a list-task data set (lists.ts) from a JSONL sequences directory, an interaction log or an embedded set. */
+export function loadListDataset(spec: ListDatasetSpec): ListDataset {
+  switch (spec.format) {
+    case 'sequences':
+      return loadListSequences(spec);
+    case 'interactions':
+      return loadListInteractions(spec);
+    case 'embedded': {
+      const { name: given, format: _f, ...opts } = spec;
+      const name = checkEmbeddedName(given ?? 'genre-drift');
+      if (EMBEDDED[name] !== 'sequences') {
+        const lists = EMBEDDED_NAMES.filter((n) => EMBEDDED[n] === 'sequences');
+        throw new DataError(`data/${name}`, undefined, undefined, `embedded data set ${name} holds next-item windows, not user sequences: the list task cannot use it (use ${lists.join(', ')})`);
+      }
+      return loadListSequences({ ...opts, dir: embeddedDir(name), name });
+    }
+    default: {
+      const f: unknown = (spec as { format: unknown }).format;
+      throw new DataError('(spec)', undefined, 'format', `unknown format ${JSON.stringify(f)} for the list task (known: sequences, interactions, embedded)`);
     }
   }
 }

@@ -12,7 +12,8 @@
  *   first appearance in the file.
  * - The catalogue is the items left after k-core (titled items that were filtered out are not kept; counted in
  *   the log), indexed with `buildItemIndex`.
- * - Then a named protocol (protocols.ts; default `bear-windows`) makes the splits.
+ * - Then a named protocol (protocols.ts; default `bear-windows`) makes the next-item splits, or the list task cuts
+ *   the sequences into list windows (lists.ts).
  */
 import path from 'node:path';
 import { readCsvTable } from './csv.js';
@@ -20,7 +21,7 @@ import { DataError } from './errors.js';
 import { buildItemIndex, fingerprintOf, type ItemMeta } from './items.js';
 import { idField, jsonlFile, readTitleMap, timestampField } from './jsonutil.js';
 import { applyProtocol } from './protocols.js';
-import type { NextItemDataset, UserSequence } from './types.js';
+import type { NextItemDataset, SequenceData, UserSequence } from './types.js';
 import { makeInterner } from './textfile.js';
 
 export interface Interaction {
@@ -29,19 +30,23 @@ export interface Interaction {
   timestamp: number;
 }
 
-export interface InteractionsOptions {
+/** Which interaction log to read, its titles and its k-core (shared by the next-item and the list loaders). */
+export interface InteractionSourceOptions {
   /** The interaction log (CSV with header `user,item,timestamp`, or JSONL objects with those keys). */
   file: string;
   /** Optional titles file (`.json` map or `.jsonl` objects). */
   titles?: string;
   /** k of the k-core filter (default 5; 0 or 1 disables). */
   kcore?: number;
+  /** Data set name (default: the file's base name without extension). */
+  name?: string;
+}
+
+export interface InteractionsOptions extends InteractionSourceOptions {
   /** Protocol name (default `bear-windows`). */
   protocol?: string;
   /** Overrides of the protocol's numeric parameters (e.g. `{ window: 11, train: 0.8, valid: 0.1 }`). */
   protocolParams?: Record<string, number>;
-  /** Data set name (default: the file's base name without extension). */
-  name?: string;
 }
 
 /** Reads an interaction log (CSV or JSONL, by extension), streaming the file. An empty or header-only log fails. */
@@ -143,8 +148,11 @@ export function toSequences(rows: readonly Interaction[], indexOf: Map<string, n
   return out;
 }
 
-/** Loads an interaction log and applies k-core and a named protocol (see the module doc). */
-export function loadInteractions(opts: InteractionsOptions): NextItemDataset {
+/**
+ * Reads an interaction log, k-core filters it, indexes the kept items and groups them into time-ordered user
+ * sequences (the module doc's rules, before any protocol); returns the k used.
+ */
+export function loadInteractionSequences(opts: InteractionSourceOptions): { data: SequenceData; kcore: number } {
   const log: string[] = [];
   const raw = readInteractions(opts.file);
   log.push(`${raw.length} interactions read from ${path.basename(opts.file)}`);
@@ -163,12 +171,21 @@ export function loadInteractions(opts: InteractionsOptions): NextItemDataset {
   }
   if (titledDropped > 0) log.push(`${titledDropped} titled items absent after filtering: not in the catalogue`);
   const { items, indexOf } = buildItemIndex(keptMeta, kept, log);
-  const seqs = toSequences(filtered.rows, indexOf);
-  const split = applyProtocol(opts.protocol ?? 'bear-windows', seqs, opts.protocolParams ?? {});
+  const sequences = toSequences(filtered.rows, indexOf);
+  const name = opts.name ?? path.basename(opts.file, path.extname(opts.file));
+  return { data: { name, items, sequences, log }, kcore: k };
+}
+
+/** Loads an interaction log and applies k-core and a named protocol (see the module doc). */
+export function loadInteractions(opts: InteractionsOptions): NextItemDataset {
+  const { data, kcore } = loadInteractionSequences(opts);
+  const log = [...data.log];
+  const { items } = data;
+  const split = applyProtocol(opts.protocol ?? 'bear-windows', data.sequences, opts.protocolParams ?? {});
   log.push(...split.log);
-  const protocol = { name: split.protocol.name, params: { ...split.protocol.params, kcore: k } };
+  const protocol = { name: split.protocol.name, params: { ...split.protocol.params, kcore } };
   return {
-    name: opts.name ?? path.basename(opts.file, path.extname(opts.file)),
+    name: data.name,
     items,
     train: split.train,
     valid: split.valid,

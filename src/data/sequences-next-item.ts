@@ -4,21 +4,13 @@
  * data set shipped for the list task (MovieLens-1M) trains and evaluates next-item models too. `trainSample` keeps a
  * uniform random sample of the training windows (dense sets have hundreds of windows per user).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { fingerprintOf } from './items.js';
 import { applyProtocol, type ProtocolName } from './protocols.js';
 import { sampleRows } from './sample.js';
-import { loadSequences } from './sequences.js';
+import { loadSequencesDir, type SequencesDirOptions } from './sequences.js';
 import type { NextItemDataset } from './types.js';
 
-export interface SequencesNextItemOptions {
-  /** Directory holding the files. */
-  dir: string;
-  /** Sequences file in `dir` (default sequences.jsonl). */
-  sequencesFile?: string;
-  /** Items file in `dir` (default items.jsonl when it exists; none: every item is titled "item <id>"). */
-  itemsFile?: string;
+export interface SequencesNextItemOptions extends SequencesDirOptions {
   /** Split protocol (default 'bear-windows', as for interaction logs). */
   protocol?: ProtocolName;
   protocolParams?: Record<string, number>;
@@ -26,17 +18,10 @@ export interface SequencesNextItemOptions {
   trainSample?: number;
   /** Seed of the `trainSample` draw (default 0). */
   sampleSeed?: number;
-  name?: string;
 }
 
 export function loadSequencesNextItem(opts: SequencesNextItemOptions): NextItemDataset {
-  const p = (f: string): string => (path.isAbsolute(f) ? f : path.join(opts.dir, f));
-  const itemsFile = opts.itemsFile ?? (fs.existsSync(p('items.jsonl')) ? 'items.jsonl' : undefined);
-  const data = loadSequences({
-    sequences: p(opts.sequencesFile ?? 'sequences.jsonl'),
-    items: itemsFile === undefined ? undefined : p(itemsFile),
-    name: opts.name ?? path.basename(path.resolve(opts.dir)),
-  });
+  const { data } = loadSequencesDir(opts);
   const log = [...data.log];
   const split = applyProtocol(opts.protocol ?? 'bear-windows', data.sequences, opts.protocolParams ?? {});
   log.push(...split.log);

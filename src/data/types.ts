@@ -54,23 +54,33 @@ export interface SequenceData {
   log: string[];
 }
 
-/** One list-wise example: `history` (oldest first) predicts the ordered list `targets`. */
+/**
+ * One list-wise example (the BLADE list task, see lists.ts): `history` (the H items before the window's first target,
+ * oldest first) predicts the ordered list `targets` (the K items that followed, in time order).
+ */
 export interface ListExample {
   user: string;
   history: number[];
   targets: number[];
-  /** Timestamp of the last target interaction. */
+  /** Timestamp of the FIRST target interaction: the time the list is recommended at; the splits are cut by it. */
   timestamp: number;
 }
 
-/** A list-wise data set (BLADE-style) with its three splits. */
+/** A list-wise data set (BLADE-style) with its three chronological splits. */
 export interface ListDataset {
   name: string;
+  /** The catalogue: titles always, genres where the item source gives them. */
   items: Item[];
+  /**
+   * Whether genres are available: some item of the catalogue carries a `genres` list. Items without one (38 of
+   * MovieLens-1M's) then count as having no genre; false when the source has none or `genres: false` dropped them.
+   */
+  hasGenres: boolean;
   train: ListExample[];
   valid: ListExample[];
   test: ListExample[];
   protocol: ProtocolInfo;
+  /** sha256 (hex, first 16 chars) over the canonical content: items (genres included) + splits. */
   fingerprint: string;
   log: string[];
 }
