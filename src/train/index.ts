@@ -1,5 +1,5 @@
 // Training: objectives (sft, msl, bear, beam-sim) and their registry, learning-rate schedule, checkpoints and the
-// generic trainer.
+// generic trainer; the RL loss math (GRPO advantages and clipped loss, DPO / S-DPO / List-DPO).
 export type { TrainTask } from './types.js';
 export type {
   Objective,
@@ -36,6 +36,9 @@ export {
   type ObjectiveName,
   type ObjectiveRegistry,
 } from './objectives/registry.js';
+export { AdvantageConfig, groupAdvantages } from './rl/advantages.js';
+export { GrpoConfig, grpoLoss, type GrpoInput, type GrpoLogs, type GrpoOutput } from './rl/grpo-loss.js';
+export { DpoConfig, dpoLoss, sdpoLoss, listDpoLoss, type DpoInput, type ListDpoInput } from './rl/dpo-loss.js';
 export { learningRateAt, resolveWarmup, type DecayKind, type ScheduleSpec } from './schedule.js';
 export {
   train,
