@@ -9,6 +9,7 @@ export { Transformer, type TransformerConfig, type KVCache } from './model/trans
 export { ModelConfigDef, MODEL_PRESETS, modelConfig, type ModelConfig, type ModelPreset } from './model/config.js';
 export { targetBatch, type TargetBatch } from './model/targets.js';
 export * from './decode/index.js';
+export * from './decode/list/index.js';
 export * from './train/index.js';
 export * from './eval/metrics.js';
 export * from './eval/stats.js';

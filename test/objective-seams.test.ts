@@ -159,8 +159,9 @@ test('the run config derived from the registry has the old keys, defaults and ob
     'beam-sim.temperature',
     'popularity.enabled',
   ]);
-  // 90 before; since then task, eval.decoder, eval.temperature, eval.sampleSeed, prefixTargets, msl.labelSmoothing
-  assert.equal(keys.length, 96);
+  // 90 before; since then task, eval.decoder, eval.temperature, eval.sampleSeed, prefixTargets, msl.labelSmoothing,
+  // model.responseItems
+  assert.equal(keys.length, 97);
   const d = RunConfigDef.defaults();
   // (compile-time) the sections keep their exact value types
   const typed: [number, 'sft' | 'msl', number] = [d.bear.lambda, d['beam-sim'].base, d.msl.temperature];
@@ -201,10 +202,12 @@ test('configKey is what it was: the sections of unused objectives dropped throug
     }
   }
   configs.push(RunConfigDef.defaults());
-  // a config as it was before the keys added since (prefixTargets, msl.labelSmoothing), at their defaults
+  // a config as it was before the keys added since (prefixTargets, msl.labelSmoothing, model.responseItems), at their
+  // defaults
   const asBefore = (c: RunConfig): RunConfig => {
     const { prefixTargets: _p, ...rest } = c;
-    return { ...rest, msl: { temperature: c.msl.temperature } } as unknown as RunConfig;
+    const { responseItems: _r, ...model } = c.model;
+    return { ...rest, model, msl: { temperature: c.msl.temperature } } as unknown as RunConfig;
   };
   // … and without `preset`, dropped since: a preset only names values that are in the config anyway
   const oldKey = (c: RunConfig): string => {
@@ -227,6 +230,7 @@ test('configKey is what it was: the sections of unused objectives dropped throug
   const d = RunConfigDef.defaults();
   assert.notEqual(configKey({ ...d, prefixTargets: 'novel' }), configKey(d));
   assert.notEqual(configKey({ ...d, msl: { ...d.msl, labelSmoothing: 0.1 } }), configKey(d));
+  assert.notEqual(configKey({ ...d, model: { ...d.model, responseItems: 10 } }), configKey(d));
   const topKeys = (c: RunConfig): string[] => Object.keys(JSON.parse(configKey(c)) as object);
   const common = ['dataset', 'task', 'objective', 'seed', 'trainOnPrefixes', 'select', 'refit', 'identifier'];
   assert.deepEqual(topKeys(configs[0]), [

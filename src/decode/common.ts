@@ -2,10 +2,10 @@
 // valid children of a batch of constraint nodes in tensors, and input validation.
 //
 // Memory contract (see also types.ts): `start` and `advance` run inside `tidy`, so every
-// temporary the model creates is freed; the returned `{ logProbs, state, hidden? }` survives because it
+// temporary the model creates is freed; the returned `{ logProbs, state, hidden?, logits? }` survives because it
 // is a plain object (the state must be reachable by tidy's survivor rule: tensors inside plain
 // objects / arrays / Maps, or tensors the model `keep`s). The decoder disposes every logProbs (and
-// hidden) it receives and every state it no longer needs (via `model.dispose`).
+// hidden, logits) it receives and every state it no longer needs (via `model.dispose`).
 import { cat, full, tensor, tidy, type Tensor } from '../engine/index.js';
 import type { BatchChildren, Constraint } from './constraint.js';
 import type { StepModel, StepResult, TokenScoring } from './types.js';
@@ -15,9 +15,10 @@ export type { TokenScoring };
 export type StepOutput<S> = StepResult<S>;
 
 /** Frees a step output's tensors except its state (the decoders free states through `model.dispose`). */
-export function disposeOutputs(out: { logProbs: Tensor; hidden?: Tensor }): void {
+export function disposeOutputs(out: { logProbs: Tensor; hidden?: Tensor; logits?: Tensor }): void {
   out.logProbs.dispose();
   out.hidden?.dispose();
+  out.logits?.dispose();
 }
 
 function checkLogProbs(where: string, out: StepOutput<unknown>, rows: number, vocab: number): void {
@@ -31,13 +32,18 @@ function checkLogProbs(where: string, out: StepOutput<unknown>, rows: number, vo
   if (h !== undefined && (h.length !== 2 || h[0] !== rows)) {
     throw new Error(`decode: model.${where} returned hidden of shape [${h.join(', ')}], expected [${rows}, d]`);
   }
+  const l = out.logits?.shape;
+  if (l !== undefined && (l.length !== 2 || l[0] !== rows || l[1] !== vocab)) {
+    throw new Error(`decode: model.${where} returned logits of shape [${l.join(', ')}], expected [${rows}, ${vocab}]`);
+  }
 }
 
-/** The plain object tidy keeps: logProbs, state, and hidden only when the model returned it. */
+/** The plain object tidy keeps: logProbs, state, and hidden / logits only when the model returned them. */
 function output<S>(r: StepResult<S>): StepOutput<S> {
-  return r.hidden === undefined
-    ? { logProbs: r.logProbs, state: r.state }
-    : { logProbs: r.logProbs, state: r.state, hidden: r.hidden };
+  const out: StepOutput<S> = { logProbs: r.logProbs, state: r.state };
+  if (r.hidden !== undefined) out.hidden = r.hidden;
+  if (r.logits !== undefined) out.logits = r.logits;
+  return out;
 }
 
 /** model.start() in a memory scope, with a shape check ([numUsers, vocabSize]). */

@@ -1,7 +1,7 @@
 // The decoders' view of "which tokens may come next": a deterministic automaton over int32 node ids.
 // PrefixTrie (src/ids/trie.ts) is the main implementation; the decoders depend on this interface only,
-// so another constraint (the trie minus items already emitted, see ./exclude.ts; a list-wise trie that
-// restarts after each item's end token) plugs in without touching any decoder.
+// so another constraint (the trie minus items already emitted, see ./exclude.ts; the list-wise trie that
+// restarts after each item's end token, ./list/list-constraint.ts) plugs in without touching any decoder.
 import type { BatchChildren } from '../ids/trie.js';
 
 export type { BatchChildren };
@@ -17,8 +17,9 @@ export type { BatchChildren };
  * Implementations:
  *  - PrefixTrie: one trie for every user (`rootOf(u)` = 0).
  *  - ExcludeItems (./exclude.ts): the trie minus a per-user set of items (already emitted / in the history);
- *    its node ids encode the user. A list decoder (history → next 10 items) is another: its trie restarts
- *    after each item's end token and excludes the items the row already emitted.
+ *    its node ids encode the user.
+ *  - ListConstraint (./list/list-constraint.ts): K identifiers in a row, restarting at the root after each end
+ *    token minus the items the row already emitted (and optionally the history); its node ids encode the list state.
  */
 export interface Constraint {
   /** Items are ids in [0, numItems) (for input validation). */

@@ -13,10 +13,16 @@ import type { Constraint } from './constraint.js';
  */
 export type TokenScoring = 'full' | 'valid';
 
-/** One step's output: log p(next token | prefix) per row, the new state, and (when asked) hidden states. */
+/** One step's output: log p(next token | prefix) per row, the new state, and (when asked) hidden states and logits. */
 export interface StepResult<S> {
   logProbs: Tensor;
   state: S;
+  /**
+   * [N, V] float32: the raw pre-softmax scores each row's logProbs are the log-softmax of, only when the step model was
+   * created asking for them (e.g. `model.stepModel(histories, { logits: true })`): a repetition penalty in the style of
+   * Hugging Face / CTRL acts on them (src/decode/list/list-sample.ts). Absent otherwise. The decoder owns it (disposes it).
+   */
+  logits?: Tensor;
   /**
    * [N, d] float32: the model's final hidden state of each row (the one its logProbs are read from), only when the
    * step model was created asking for it (e.g. `model.stepModel(histories, { hidden: true })`), for a value head.

@@ -15,6 +15,10 @@ export function configKey(cfg: RunConfig): string {
   // keys added after runs were stored: left out at their default (which is what those runs did), so stored runs
   // keep their identity and are reused
   if (cfg.prefixTargets === 'all') delete c.prefixTargets;
+  if (cfg.model.responseItems === 1) {
+    const { responseItems: _default, ...model } = cfg.model;
+    c.model = model;
+  }
   if (cfg.msl.labelSmoothing === 0) {
     const { labelSmoothing: _default, ...msl } = cfg.msl;
     c.msl = msl;

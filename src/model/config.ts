@@ -18,6 +18,12 @@ export const ModelConfigDef = defineConfig('model', {
     doc: 'How a history item enters: item-ID embedding plus the mean of its title-token embeddings, or one of the two.',
   }),
   historyTitleTokens: int({ default: 16, min: 1, doc: 'Title tokens averaged into a history item embedding.' }),
+  responseItems: int({
+    default: 1,
+    min: 1,
+    doc: 'Items one generated response can hold (position slots for responseItems identifiers after BOS): 1 for next-item recommendation, K to decode lists of K items (src/decode/list/).',
+    paper: 'BLADE §2.1: one response is an ordered list of K items',
+  }),
 });
 export type ModelConfig = ConfigOf<typeof ModelConfigDef>;
 

@@ -6,6 +6,9 @@
 //   [ h_1 … h_H ]  [ BOS ]  [ c_1 … c_{L-1} ]        predicts  c_1 … c_L (c_L = EOS)
 //    history items  start    target identifier tokens
 //
+// A list response (BLADE; src/decode/list/) continues after EOS with the next item's code, up to
+// `responseItems` identifiers: the position table is sized for them.
+//
 // History items are left-padded to `maxHistory` (padding masked out of attention). Item i enters
 // as  itemEmb[i] + mean(tokEmb[title tokens of i])  ('id+title', default), or one of the two terms
 // ('id' / 'title'). The title-token embeddings are the same table as the generated tokens', so an
@@ -46,7 +49,7 @@ export class GenRecModel extends Module {
         nHeads: cfg.nHeads,
         nLayers: cfg.nLayers,
         dFF: cfg.dFF,
-        maxPositions: cfg.maxHistory + 1 + ids.maxCodeLength,
+        maxPositions: cfg.maxHistory + 1 + cfg.responseItems * ids.maxCodeLength,
         dropout: cfg.dropout,
       }),
     );
@@ -124,17 +127,21 @@ export class GenRecModel extends Module {
 
   /**
    * A decoding session over a batch of histories (implements the decoders' StepModel). With `hidden`, every step also
-   * returns each row's final hidden state [N, dModel] (what the logits are read from), e.g. for a value head. How
+   * returns each row's final hidden state [N, dModel] (what the logits are read from), e.g. for a value head; with
+   * `logits`, each row's raw logits [N, V] (whose log-softmax are the log-probs). `start` may be called again (it
+   * re-encodes the histories). How
    * decoding ranks tokens ('full' / 'valid') is the decoder's setting, not the model's.
    */
   stepModel(histories: ReadonlyArray<ReadonlyArray<number>>, opts: StepModelOptions = {}): StepModel<GenRecState> {
-    return new GenRecStepModel(this, histories, opts.hidden === true);
+    return new GenRecStepModel(this, histories, opts.hidden === true, opts.logits === true);
   }
 }
 
 export interface StepModelOptions {
   /** Also return each row's final hidden state (StepResult.hidden). Default false: nothing extra is kept. */
   hidden?: boolean;
+  /** Also return each row's raw logits (StepResult.logits; a repetition penalty reads them). Default false. */
+  logits?: boolean;
 }
 
 export interface GenRecState {
@@ -148,6 +155,7 @@ class GenRecStepModel implements StepModel<GenRecState> {
     private readonly m: GenRecModel,
     private readonly histories: ReadonlyArray<ReadonlyArray<number>>,
     private readonly withHidden: boolean,
+    private readonly withLogits: boolean,
   ) {
     this.vocabSize = m.ids.vocabSize;
   }
@@ -161,6 +169,7 @@ class GenRecStepModel implements StepModel<GenRecState> {
       state: { cache: r.cache!, keyPadding },
     };
     if (this.withHidden) out.hidden = r.hidden.select(1, pos).contiguous();
+    if (this.withLogits) out.logits = r.logits.select(1, 0);
     return out;
   }
   start(): StepResult<GenRecState> {
@@ -175,6 +184,11 @@ class GenRecStepModel implements StepModel<GenRecState> {
   }
   advance(state: GenRecState, rows: Tensor, tokens: Tensor): StepResult<GenRecState> {
     const N = rows.shape[0];
+    if (state.cache.length >= this.m.transformer.cfg.maxPositions) {
+      throw new Error(
+        `GenRec step model: the response outgrows the positions of model.responseItems = ${this.m.cfg.responseItems} identifiers`,
+      );
+    }
     const cache = selectCache(state.cache, rows);
     const keyPadding = cat([state.keyPadding.indexSelect(0, rows), tensor(new Uint8Array(N), [N, 1], 'bool')], 1);
     const r = this.m.transformer.forward(tokens.view([N, 1]), { cache, keyPadding });
