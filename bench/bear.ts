@@ -7,8 +7,8 @@
 // preset over the seeds (the run config's default, `base`: semantic IDs; `--preset small --methods
 // popularity,sasrec,sft,msl,bear` is the title-identifier protocol of the results before issue 17), then on test: NDCG@5/10, HR@5/10 of beam search, PR@5/10 (targets in the exact top-K that
 // beam search loses), the share of pruned cases violating the necessary condition, exact top-K NDCG@10 (what pruning
-// costs), training seconds per epoch — mean ± std over seeds — and paired bootstraps of BEAR vs MSL / SFT on NDCG@10
-// over test users (seed 0). Most-popular (fitted on train + valid) and SASRec sit in every table on the same splits:
+// costs), training seconds per epoch — mean ± std over seeds — and paired bootstraps on NDCG@10 over test users of
+// BEAR vs MSL / SFT and of every generative method vs SASRec and most-popular (seed 0, and the per-user mean over seeds). Most-popular (fitted on train + valid) and SASRec sit in every table on the same splits:
 // SASRec's dropout, width and per-position training are chosen on validation once per set (cached), then each seed
 // selects its epoch count on validation and refits on train + valid (bench/baselines.ts).
 //
@@ -162,6 +162,29 @@ function baselineSeedRuns(
   return seeds.map((seed) => toSeedRun(sasrecRun(set, ds, seed, root, base, tuning, BASELINE_METRICS, log)));
 }
 
+/**
+ * The paired comparisons of a method list: BEAR / MSL / SFT / beam-sim against each other within one identifier
+ * kind (titles, or semantic IDs as 'sid:<objective>'), and every generative method against SASRec and most-popular.
+ */
+function comparedPairs(ms: readonly string[]): [string, string][] {
+  const within: [string, string][] = [
+    ['bear', 'msl'],
+    ['bear', 'sft'],
+    ['msl', 'sft'],
+    ['beam-sim', 'sft'],
+  ];
+  const pairs = ['', 'sid:'].flatMap((p) => within.map(([a, b]): [string, string] => [p + a, p + b]));
+  for (const m of ms.filter((x) => x !== 'popularity' && x !== 'sasrec')) pairs.push([m, 'sasrec'], [m, 'popularity']);
+  return pairs;
+}
+
+/** Each test user's NDCG@10 averaged over a method's seeds (the same users in every seed). */
+function perUserMean(rs: readonly SeedRun[]): Float64Array {
+  const out = new Float64Array(rs[0].ndcg10.length);
+  for (const r of rs) for (let i = 0; i < out.length; i++) out[i] += r.ndcg10[i] / rs.length;
+  return out;
+}
+
 function rowsOf(summary: Record<string, Summary>): Row[] {
   return Object.entries(summary).map(([m, s]) => {
     const row: Row = { method: m, seeds: s['ndcg@10']?.n ?? 0, ...summaryCells(s) };
@@ -244,21 +267,21 @@ export async function runBear(
     for (const m of ms) summary[m] = summarize(runs[m]);
     printTable(title, summary);
     const comparisons: Record<string, unknown> = {};
-    for (const [a, b] of [
-      ['bear', 'msl'],
-      ['bear', 'sft'],
-      ['msl', 'sft'],
-      ['beam-sim', 'sft'],
-      ['msl', 'sasrec'],
-      ['msl', 'popularity'],
-      ['bear', 'sasrec'],
-    ]) {
+    for (const [a, b] of comparedPairs(ms)) {
       if (!runs[a] || !runs[b]) continue;
-      const bs = pairedBootstrap(runs[a][0].ndcg10, runs[b][0].ndcg10, { resamples: 1000, seed: 0 });
-      comparisons[`${a} vs ${b}`] = bs;
-      console.log(
-        `NDCG@10 ${a} − ${b} (seed ${runs[a][0].seed}, paired bootstrap over ${ds.test.length} test users): ${bs.diff.toFixed(4)} [${bs.lo.toFixed(4)}, ${bs.hi.toFixed(4)}] → ${bs.verdict}`,
-      );
+      // seed 0 (the protocol's selection seed), and the per-user mean over each method's seeds
+      for (const [label, x, y] of [
+        ['', runs[a][0].ndcg10, runs[b][0].ndcg10],
+        [' (seed mean)', perUserMean(runs[a]), perUserMean(runs[b])],
+      ] as const) {
+        if (label && runs[a].length === 1 && runs[b].length === 1) continue;
+        const bs = pairedBootstrap(x, y, { resamples: 1000, seed: 0 });
+        comparisons[`${a} vs ${b}${label}`] = bs;
+        const who = label ? `mean over seeds ${runs[a].length} / ${runs[b].length}` : `seed ${runs[a][0].seed}`;
+        console.log(
+          `NDCG@10 ${a} − ${b} (${who}, paired bootstrap over ${ds.test.length} test users): ${bs.diff.toFixed(4)} [${bs.lo.toFixed(4)}, ${bs.hi.toFixed(4)}] → ${bs.verdict}`,
+        );
+      }
     }
     return { summary, comparisons };
   };
