@@ -45,7 +45,7 @@ import { cachedDiagnostics } from '../src/experiment/figures.js';
 import { BENCH_ROOT, benchRunDir, isRunTag } from '../src/experiment/naming.js';
 import { seedProtocolRuns } from '../src/experiment/seeds.js';
 import { trainOrReuse, type StoredRun } from '../src/experiment/store.js';
-import { seedRun, summarize, type SeedRun, type Summary } from '../src/experiment/summary.js';
+import { perUserMeanNdcg10, seedRun, summarize, type SeedRun, type Summary } from '../src/experiment/summary.js';
 import { popularityRun, sasrecRun, type BaselineRun } from '../src/experiment/baselines.js';
 import { BASELINE_METRICS } from '../src/baselines/index.js';
 import { tunedSasrec } from './baselines.js';
@@ -178,13 +178,6 @@ function comparedPairs(ms: readonly string[]): [string, string][] {
   return pairs;
 }
 
-/** Each test user's NDCG@10 averaged over a method's seeds (the same users in every seed). */
-function perUserMean(rs: readonly SeedRun[]): Float64Array {
-  const out = new Float64Array(rs[0].ndcg10.length);
-  for (const r of rs) for (let i = 0; i < out.length; i++) out[i] += r.ndcg10[i] / rs.length;
-  return out;
-}
-
 function rowsOf(summary: Record<string, Summary>): Row[] {
   return Object.entries(summary).map(([m, s]) => {
     const row: Row = { method: m, seeds: s['ndcg@10']?.n ?? 0, ...summaryCells(s) };
@@ -272,7 +265,7 @@ export async function runBear(
       // seed 0 (the protocol's selection seed), and the per-user mean over each method's seeds
       for (const [label, x, y] of [
         ['', runs[a][0].ndcg10, runs[b][0].ndcg10],
-        [' (seed mean)', perUserMean(runs[a]), perUserMean(runs[b])],
+        [' (seed mean)', perUserMeanNdcg10(runs[a]), perUserMeanNdcg10(runs[b])],
       ] as const) {
         if (label && runs[a].length === 1 && runs[b].length === 1) continue;
         const bs = pairedBootstrap(x, y, { resamples: 1000, seed: 0 });

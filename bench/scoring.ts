@@ -34,7 +34,7 @@ import { scoringFigureSvg } from './figure.js';
 import { cachedEvaluation, cachedTestFigures, type CachedEval } from '../src/experiment/figures.js';
 import { BENCH_ROOT, benchRunDir, isRunTag } from '../src/experiment/naming.js';
 import { readRun } from '../src/experiment/store.js';
-import { seedRun, summarize, type SeedRun, type Summary } from '../src/experiment/summary.js';
+import { perUserMeanNdcg10, seedRun, summarize, type SeedRun, type Summary } from '../src/experiment/summary.js';
 import { pooledCell, seedColumns, summaryCells } from './seeds.js';
 
 const SCORINGS: TokenScoring[] = ['full', 'valid'];
@@ -223,12 +223,6 @@ async function runScoring(
 
   // paired bootstraps over test users: seed 0, and the per-user mean over the seeds both methods have
   const comparisons: Record<string, unknown> = {};
-  const meanOver = (rs: SeedRun[], seeds: Set<number>): Float64Array => {
-    const sel = rs.filter((r) => seeds.has(r.seed));
-    const acc = new Float64Array(sel[0].ndcg10.length);
-    for (const r of sel) for (let u = 0; u < acc.length; u++) acc[u] += r.ndcg10[u] / sel.length;
-    return acc;
-  };
   for (let i = 0; i < methods.length; i++) {
     for (let j = i + 1; j < methods.length; j++) {
       const [a, b] = [methods[j], methods[i]];
@@ -236,13 +230,13 @@ async function runScoring(
       const entry: Record<string, unknown> = {};
       if (common.has(0)) {
         const only0 = new Set([0]);
-        entry.seed0 = pairedBootstrap(meanOver(perSeed[a], only0), meanOver(perSeed[b], only0), {
+        entry.seed0 = pairedBootstrap(perUserMeanNdcg10(perSeed[a], only0), perUserMeanNdcg10(perSeed[b], only0), {
           resamples: 1000,
           seed: 0,
         });
       }
       if (common.size > 0) {
-        entry.seedMean = pairedBootstrap(meanOver(perSeed[a], common), meanOver(perSeed[b], common), {
+        entry.seedMean = pairedBootstrap(perUserMeanNdcg10(perSeed[a], common), perUserMeanNdcg10(perSeed[b], common), {
           resamples: 1000,
           seed: 0,
         });

@@ -34,6 +34,14 @@ export function seedRun(
   return { seed, values, counts, ndcg10 };
 }
 
+/** Each test user's NDCG@10 averaged over the runs of `seeds` (all runs when omitted); the same users in every run. */
+export function perUserMeanNdcg10(runs: readonly SeedRun[], seeds?: ReadonlySet<number>): Float64Array {
+  const sel = seeds ? runs.filter((r) => seeds.has(r.seed)) : runs;
+  const acc = new Float64Array(sel[0].ndcg10.length);
+  for (const r of sel) for (let u = 0; u < acc.length; u++) acc[u] += r.ndcg10[u] / sel.length;
+  return acc;
+}
+
 export type Summary = Record<string, { mean: number; std: number; n: number }>;
 
 /**
