@@ -13,6 +13,8 @@
 //   genrec config                       every configuration key with its default and documentation
 import { evalSettings, RunConfigDef, resolveRunConfig, type RunConfig } from '../pipeline/config.js';
 import { runExperiment } from '../pipeline/run.js';
+import { runListExperiment } from '../pipeline/list/run.js';
+import { evaluateListRun } from '../pipeline/list/eval-run.js';
 import { loadRun, checkRunData, loadRunWithCatalogue, type LoadedRun } from '../pipeline/load-run.js';
 import { describeUnresolved } from '../pipeline/catalogue.js';
 import { resolveDecoding } from '../pipeline/decoding.js';
@@ -133,6 +135,34 @@ function runConfigWithFlags(args: ParsedArgs, run: LoadedRun): RunConfig {
   return RunConfigDef.merge(cfg, flagLayer(args), 'command line');
 }
 
+async function evalListRun(
+  run: LoadedRun,
+  cfg: RunConfig,
+  split: (typeof SPLITS)[number],
+  out: string | undefined,
+  allowDataChange: boolean,
+): Promise<void> {
+  const e = evaluateListRun(run, cfg, split, allowDataChange);
+  console.log(e.table);
+  if (out) {
+    const perUser = Object.fromEntries(
+      Object.entries(e.result.perUser).map(([k, v]) => [k, v.map((x) => (Number.isFinite(x) ? x : null))]),
+    );
+    await writeResults(out, {
+      kind: 'eval',
+      task: 'list',
+      config: cfg,
+      run: run.runId ?? undefined,
+      split,
+      dataset: e.dataset,
+      metrics: { [split]: e.result.mean, references: { 'most-popular': e.popular }, unavailable: e.result.unavailable },
+      perUser: { [split]: perUser },
+      speed: { usersPerSec: e.result.usersPerSec, listsPerSec: e.result.listsPerSec, listsDecoded: e.result.listsDecoded, seconds: e.result.seconds },
+    });
+    console.log(`results: ${out}`);
+  }
+}
+
 function required(args: ParsedArgs, cmd: string, name: string, example: string): string {
   const v = args.options[name];
   if (v === undefined) throw new Error(`${cmd}: --${name} ${example} is required`);
@@ -170,6 +200,16 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'train': {
       const cfg = configFrom(args);
+      if (cfg.task === 'list') {
+        const r = await runListExperiment(cfg, { resume: opt.resume === true, overwrite: opt.overwrite === true });
+        console.log(r.table);
+        if (r.alignment?.rolloutListsPerSec !== undefined)
+          console.log(
+            `alignment: rollouts ${r.alignment.rolloutSeconds!.toFixed(1)}s (${r.alignment.rolloutListsPerSec.toFixed(1)} lists/s), updates ${r.alignment.updateSeconds!.toFixed(1)}s`,
+          );
+        console.log(`results: ${r.dir}/results.json`);
+        return;
+      }
       const r = await runExperiment(cfg, { resume: opt.resume === true, overwrite: opt.overwrite === true });
       console.log(r.table);
       console.log(`results: ${r.dir}/results.json`);
@@ -182,6 +222,10 @@ async function main(argv: string[]): Promise<void> {
       const run = loadRun(dir);
       const cfg = runConfigWithFlags(args, run);
       applyThreads(cfg.threads);
+      if (cfg.task === 'list') {
+        await evalListRun(run, cfg, split, out, opt['allow-data-change'] === true);
+        return;
+      }
       const ds = loadDatasetFromSpec(cfg.dataset);
       checkRunData(run, ds, opt['allow-data-change'] === true);
       const r = getTask(cfg.task).evaluate(
@@ -270,6 +314,9 @@ async function main(argv: string[]): Promise<void> {
       const run = loadRun(dir);
       const cfg = runConfigWithFlags(args, run);
       applyThreads(cfg.threads);
+      if (cfg.task === 'list') {
+        throw new Error(`diagnose: pruning diagnostics are for next-item runs; ${dir} is a list-task run (genrec eval --run ${dir})`);
+      }
       const ds = loadDatasetFromSpec(cfg.dataset);
       checkRunData(run, ds, opt['allow-data-change'] === true);
       const ex = users > 0 ? ds[split].slice(0, users) : ds[split];

@@ -1,6 +1,10 @@
 // Run identity: what decides a run's outcome, so that a finished run can stand in for a configuration.
 import type { RunConfig } from '../pipeline/config.js';
 import { unusedObjectiveSections } from '../train/objectives/registry.js';
+import { isAlignMethod } from '../pipeline/list/config.js';
+
+const ALIGN_SECTIONS = ['align', 'rewards', 'advantage', 'grpo', 'dpo'];
+const LIST_SECTIONS = ['list', ...ALIGN_SECTIONS];
 
 /**
  * What decides a run's outcome: the config without `threads` (speed only), without `preset` (a name for values that
@@ -23,6 +27,10 @@ export function configKey(cfg: RunConfig): string {
     const { labelSmoothing: _default, ...msl } = cfg.msl;
     c.msl = msl;
   }
+  // the list task's sections (added with it) cannot affect a next-item run; a list run keeps them, but its token
+  // objectives (sft, msl) read no alignment section
+  if (cfg.task !== 'list') for (const s of LIST_SECTIONS) delete c[s];
+  else if (!isAlignMethod(cfg.objective)) for (const s of ALIGN_SECTIONS) delete c[s];
   for (const s of unusedObjectiveSections(cfg.objective)) delete c[s]; // e.g. bear's base settings are in `bear`
   if (cfg.identifier === 'title') {
     delete c.sid;

@@ -8,11 +8,16 @@ import { TrainerConfig } from '../train/trainer.js';
 import { OBJECTIVES, type ObjectiveRegistry } from '../train/objectives/registry.js';
 import { SidConfig } from '../sid/build.js';
 import { EmbeddingConfig } from '../sid/embedding-config.js';
-import { TASKS, TASK_NAMES } from './tasks/registry.js';
+import { TASK_DOCS, TASK_NAMES } from './tasks/registry.js';
 import { IDENTIFIERS, IDENTIFIER_NAMES } from './identifiers/registry.js';
 import type { EvalSettings } from './evaluate.js';
 import { decoderNames } from '../decode/registry.js';
 import { checkTitleConfig, TitleIdentifierConfigDef } from '../ids/config.js';
+import { RewardsConfig } from '../rewards/registry.js';
+import { AdvantageConfig } from '../train/rl/advantages.js';
+import { GrpoConfig } from '../train/rl/grpo-loss.js';
+import { DpoConfig } from '../train/rl/dpo-loss.js';
+import { ALIGN_METHODS, AlignConfig, isAlignMethod, ListConfig } from './list/config.js';
 
 export const EvalConfigDef = defineConfig('eval', {
   decoder: oneOf(decoderNames(), {
@@ -51,7 +56,7 @@ const RUN_KEYS_HEAD = {
   }),
   task: oneOf(TASK_NAMES as [string, ...string[]], {
     default: 'next-item',
-    doc: `What the model learns to produce and how it is judged: ${TASK_NAMES.map((n) => `'${n}' (${TASKS[n].doc})`).join('; ')}`,
+    doc: `What the model learns to produce and how it is judged: ${TASK_NAMES.map((n) => `'${n}' (${TASK_DOCS[n]})`).join('; ')}`,
   }),
   preset: oneOf(['tiny', 'small', 'base'], {
     default: 'base',
@@ -114,6 +119,21 @@ const RUN_KEYS_TAIL = {
   popularity: defineConfig('baselines', {
     enabled: bool({ default: true, doc: 'Also evaluate the most-popular baseline on the test set.' }),
   }),
+  // the list task (task = 'list'; src/pipeline/list/): decoding, alignment, and the alignment losses' settings
+  list: ListConfig,
+  align: AlignConfig,
+  rewards: RewardsConfig,
+  advantage: AdvantageConfig,
+  grpo: GrpoConfig,
+  dpo: DpoConfig,
+};
+
+/** The alignment methods' one-line docs (the `objective` values of the list task beyond the token objectives). */
+const ALIGN_DOCS: Record<(typeof ALIGN_METHODS)[number], string> = {
+  grpo: 'list task: GRPO on sampled lists and a list reward from a trained run (align.init; BLADE eq. 2–3).',
+  dpo: 'list task: DPO, the target list against a sampled list (BLADE §4.1.2).',
+  sdpo: 'list task: S-DPO, the target list against align.negatives sampled lists.',
+  listdpo: 'list task: List-DPO, pairs of sampled lists ordered by their reward.',
 };
 
 /** One config section per registered objective, keyed by its registry name, in registry order. */
@@ -125,7 +145,10 @@ function objectiveSections<O extends ObjectiveRegistry>(objectives: O): Objectiv
 
 /** The `objective` key's description: the generic sentence, then each objective's one-line doc. */
 function objectiveDoc(objectives: ObjectiveRegistry): string {
-  const each = Object.entries(objectives).map(([k, e]) => `'${k}': ${e.doc}`);
+  const each = [
+    ...Object.entries(objectives).map(([k, e]) => `'${k}': ${e.doc}`),
+    ...ALIGN_METHODS.map((k) => `'${k}': ${ALIGN_DOCS[k]}`),
+  ];
   return `Training objective (its settings: the section of the same name). ${each.join(' ')}`;
 }
 
@@ -136,13 +159,17 @@ function objectiveDoc(objectives: ObjectiveRegistry): string {
  */
 export function runConfigFor<O extends ObjectiveRegistry>(objectives: O, defaultObjective: keyof O & string) {
   const names = Object.keys(objectives) as (keyof O & string)[];
-  const taken = new Set(['objective', ...Object.keys({ ...RUN_KEYS_HEAD, ...RUN_KEYS, ...RUN_KEYS_TAIL })]);
+  const taken = new Set([
+    'objective',
+    ...ALIGN_METHODS,
+    ...Object.keys({ ...RUN_KEYS_HEAD, ...RUN_KEYS, ...RUN_KEYS_TAIL }),
+  ]);
   const clash = names.find((n) => taken.has(n));
   if (clash !== undefined)
     throw new Error(`objective '${clash}': its config section would replace the run key '${clash}'`);
   return defineConfig('run', {
     ...RUN_KEYS_HEAD,
-    objective: oneOf(names, { default: defaultObjective, doc: objectiveDoc(objectives) }),
+    objective: oneOf([...names, ...ALIGN_METHODS], { default: defaultObjective, doc: objectiveDoc(objectives) }),
     ...RUN_KEYS,
     ...objectiveSections(objectives),
     ...RUN_KEYS_TAIL,
@@ -192,6 +219,22 @@ export function resolveRunConfig(layers: { value: unknown; source: string }[]): 
   if (Math.max(...cfg.eval.ks) > cfg.eval.beamWidth) {
     throw new Error(`eval.ks: cut-off ${Math.max(...cfg.eval.ks)} exceeds eval.beamWidth ${cfg.eval.beamWidth}`);
   }
+  if (cfg.task === 'list') {
+    // a list response holds listLength identifiers: the model's position table must be sized for them
+    if (cfg.model.responseItems === 1) cfg = { ...cfg, model: { ...cfg.model, responseItems: cfg.list.listLength } };
+    if (cfg.model.responseItems < cfg.list.listLength)
+      throw new Error(
+        `model.responseItems: ${cfg.model.responseItems} identifiers per response cannot hold a list of list.listLength = ${cfg.list.listLength}`,
+      );
+    const k = Math.max(...cfg.list.ks);
+    if (k > cfg.list.listLength) throw new Error(`list.ks: cut-off ${k} exceeds list.listLength ${cfg.list.listLength}`);
+    if (cfg.list.decoder === 'beam' && cfg.list.beamWidth < cfg.list.listLength)
+      throw new Error(`list.beamWidth: ${cfg.list.beamWidth} is below list.listLength ${cfg.list.listLength}`);
+  } else if (isAlignMethod(cfg.objective)) {
+    throw new Error(
+      `objective '${cfg.objective}' aligns a list-task model: it needs --task list (and --align.init RUN, the trained run to start from)`,
+    );
+  }
   checkTitleConfig(cfg.ids);
   if (cfg.model.dModel % cfg.model.nHeads !== 0) {
     throw new Error(`model.nHeads: ${cfg.model.nHeads} does not divide model.dModel ${cfg.model.dModel}`);
@@ -210,4 +253,12 @@ export function evalSettings(cfg: RunConfig): EvalSettings {
     temperature: cfg.eval.temperature,
     sampleSeed: cfg.eval.sampleSeed,
   };
+}
+
+/** The config section of the run's token objective; alignment methods (grpo, dpo, …) have no token objective. */
+export function objectiveSection(cfg: RunConfig): unknown {
+  const o = cfg.objective;
+  if (isAlignMethod(o))
+    throw new Error(`objective '${o}' is an alignment method of the list task, not a token objective (see --task list)`);
+  return cfg[o];
 }

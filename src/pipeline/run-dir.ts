@@ -14,13 +14,14 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeJsonAtomicSync } from '../util/atomic.js';
+import { readJsonFile } from '../util/json-file.js';
 
 const PENDING_DIR = '.pending';
 const PUBLISH_MARK = 'publish.json';
 /** Files of a run, in the order a publish moves them (the model first: from then on it is the run that loads). */
 const RUN_FILES = ['model.safetensors', 'ids.json', 'config.json', 'results.json'] as const;
 /** The trainer's checkpoint directories kept with a finished run. */
-const STATE_DIRS = ['checkpoints', 'refit'] as const;
+const STATE_DIRS = ['checkpoints', 'refit', 'align', 'align-warmup'] as const;
 
 export function pendingDir(dir: string): string {
   return join(dir, PENDING_DIR);
@@ -95,4 +96,37 @@ export function configDifferences(a: unknown, b: unknown, prefix = ''): string[]
   }
   if (COSMETIC_KEYS.has(prefix) || JSON.stringify(a) === JSON.stringify(b)) return [];
   return [`${prefix}: ${JSON.stringify(a) ?? 'absent'} then, ${JSON.stringify(b) ?? 'absent'} now`];
+}
+
+/**
+ * The start of a run in `dir` (every task's): completes an interrupted publish, and decides whether the run resumes
+ * its unfinished run (same configuration only) or starts a new one, refusing to replace a finished run without
+ * `overwrite`. Nothing is written but the publish's completion.
+ */
+export function openRunDir(
+  dir: string,
+  cfg: unknown,
+  opts: { resume?: boolean; overwrite?: boolean },
+  log: (line: string) => void,
+): { pending: string; resuming: boolean } {
+  if (recoverRunDir(dir)) log(`run ${dir}: completed the publish of a run that was interrupted while publishing`);
+  const pending = pendingDir(dir);
+  const resuming = opts.resume === true && hasPendingRun(dir);
+  if (resuming) {
+    const diff = configDifferences(readJsonFile(join(pending, 'config.json')), cfg);
+    if (diff.length > 0)
+      throw new Error(
+        `cannot resume the unfinished run in ${dir}: its configuration differs (${diff.join('; ')}); nothing was changed`,
+      );
+  } else if (opts.resume && hasFinishedRun(dir)) {
+    throw new Error(
+      `nothing to resume in ${dir}: it holds a finished run and no unfinished one (--overwrite true retrains it; the finished run stays intact until the new one completes)`,
+    );
+  } else if (hasFinishedRun(dir) && !opts.overwrite) {
+    throw new Error(
+      `${dir} already holds a finished run; pass --overwrite true to replace it (it stays intact until the new run completes) or choose another --out`,
+    );
+  }
+  if (opts.resume && !resuming) log(`resume: no unfinished run in ${dir}; starting a new one`);
+  return { pending, resuming };
 }

@@ -14,7 +14,7 @@ import { writeJsonAtomicSync } from '../util/atomic.js';
 import { codeVersion } from '../util/version.js';
 import { Rng } from '../util/rng.js';
 import { formatConsoleTable, type Row } from '../report/table.js';
-import { evalSettings, type RunConfig } from './config.js';
+import { evalSettings, objectiveSection, type RunConfig } from './config.js';
 import { loadDatasetFromSpec } from './dataset.js';
 import type { ModelEvalResult } from './evaluate.js';
 import { getTask } from './tasks/registry.js';
@@ -22,16 +22,7 @@ import { applyThreads } from './threads.js';
 import { buildIdentifier } from './identifiers/registry.js';
 import type { RunMeta } from './load-run.js';
 import { readJsonFile } from '../util/json-file.js';
-import {
-  configDifferences,
-  hasFinishedRun,
-  hasPendingRun,
-  newRunId,
-  pendingDir,
-  publishRun,
-  recoverRunDir,
-  startPendingRun,
-} from './run-dir.js';
+import { hasPendingRun, newRunId, openRunDir, publishRun, startPendingRun } from './run-dir.js';
 
 export interface RunOutput {
   dir: string;
@@ -77,26 +68,9 @@ export interface RunOptions {
  */
 export async function runExperiment(cfg: RunConfig, opts: RunOptions = {}): Promise<RunOutput> {
   const log = opts.log ?? stderrLog;
+  if (cfg.task === 'list') throw new Error("runExperiment: task 'list' runs with runListExperiment (src/pipeline/list/run.ts; genrec train dispatches)");
   const dir = cfg.out || defaultRunDir(cfg);
-  if (recoverRunDir(dir)) log(`run ${dir}: completed the publish of a run that was interrupted while publishing`);
-  const pending = pendingDir(dir);
-  const resuming = opts.resume === true && hasPendingRun(dir);
-  if (resuming) {
-    const diff = configDifferences(readJsonFile(join(pending, 'config.json')), cfg);
-    if (diff.length > 0)
-      throw new Error(
-        `cannot resume the unfinished run in ${dir}: its configuration differs (${diff.join('; ')}); nothing was changed`,
-      );
-  } else if (opts.resume && hasFinishedRun(dir)) {
-    throw new Error(
-      `nothing to resume in ${dir}: it holds a finished run and no unfinished one (--overwrite true retrains it; the finished run stays intact until the new one completes)`,
-    );
-  } else if (hasFinishedRun(dir) && !opts.overwrite) {
-    throw new Error(
-      `${dir} already holds a finished run; pass --overwrite true to replace it (it stays intact until the new run completes) or choose another --out`,
-    );
-  }
-  if (opts.resume && !resuming) log(`resume: no unfinished run in ${dir}; starting a new one`);
+  const { pending, resuming } = openRunDir(dir, cfg, opts, log);
   const threads = applyThreads(cfg.threads, log);
   manualSeed(cfg.seed);
 
@@ -109,7 +83,7 @@ export async function runExperiment(cfg: RunConfig, opts: RunOptions = {}): Prom
   checkSplits(cfg, ds);
   const task = getTask(cfg.task);
   const ids = buildIdentifier(cfg.identifier, cfg, ds, log);
-  const objective = createObjective(cfg.objective, cfg[cfg.objective], 'run config');
+  const objective = createObjective(cfg.objective, objectiveSection(cfg), 'run config');
 
   // Everything is checked: from here on the run writes, in its pending directory only.
   let runId: string;

@@ -209,7 +209,13 @@ export function train<E>(
   if (n === 0) throw new Error('train: no training examples');
   const batchesPerEpoch = cfg.dropLast ? Math.floor(n / cfg.batchSize) : Math.ceil(n / cfg.batchSize);
   if (batchesPerEpoch === 0) throw new Error(`train: ${n} examples make no full batch of ${cfg.batchSize} (dropLast)`);
-  const stepsPerEpoch = Math.ceil(batchesPerEpoch / cfg.gradAccumulation);
+  // μ optimizer steps on each (accumulated) batch: the task sees the same batch μ times in a row (GRPO's inner
+  // iterations reuse one batch of rollouts)
+  const mu = task.updatesPerBatch ?? 1;
+  if (!Number.isInteger(mu) || mu < 1) throw new Error(`train: task.updatesPerBatch must be an integer ≥ 1, got ${mu}`);
+  if (mu > 1 && cfg.gradAccumulation > 1)
+    throw new Error('train: task.updatesPerBatch > 1 cannot be combined with trainer.gradAccumulation > 1');
+  const stepsPerEpoch = Math.ceil(batchesPerEpoch / cfg.gradAccumulation) * mu;
   const totalSteps = stepsPerEpoch * cfg.epochs;
   const sched: ScheduleSpec = {
     lr: cfg.lr,
@@ -309,7 +315,8 @@ export function train<E>(
     const norms: number[] = [];
     const logSums = new Map<string, number[]>();
     let lr = opt.learningRate;
-    for (let g = 0; g < stepsPerEpoch; g++) {
+    for (let step = 0; step < stepsPerEpoch; step++) {
+      const g = Math.floor(step / mu);
       const first = g * cfg.gradAccumulation;
       const count = Math.min(cfg.gradAccumulation, batchesPerEpoch - first);
       opt.zeroGrad();

@@ -11,6 +11,11 @@ export interface TrainTask<E> {
    */
   loss(batch: E[]): ObjectiveOutput;
   /**
+   * μ: optimizer steps per batch (default 1). The trainer then calls `loss` μ times in a row with the same batch array
+   * (GRPO's inner iterations on one batch of rollouts: the task may cache what it computed for that batch).
+   */
+  readonly updatesPerBatch?: number;
+  /**
    * Validation (model in eval mode, no grad): `score` is higher-is-better (e.g. NDCG@10). Without it
    * (e.g. a refit on train + valid for a fixed number of epochs) nothing is validated and the last
    * epoch's weights are the result.

@@ -1,0 +1,126 @@
+// The list task's trainer views: SFT on target lists (teacher-forced, any token objective), and the list pieces
+// GRPO plugs in (src/train/rl/grpo-task.ts): a rollout generator that samples G lists per prompt, and a list reward.
+import type { ListExample } from '../../data/types.js';
+import { listSample } from '../../decode/list/list-sample.js';
+import type { GenRecModel } from '../../model/genrec.js';
+import { listTargetBatch } from '../../model/responses.js';
+import type { ListReward } from '../../rewards/index.js';
+import type { Objective, ObjectiveOutput } from '../../train/objectives/types.js';
+import type { CandidateGenerator, RolloutReward, Rollouts } from '../../train/rl/grpo-task.js';
+import type { TrainTask } from '../../train/types.js';
+import { Rng } from '../../util/rng.js';
+import type { ListConfig } from './config.js';
+import { evaluateLists } from './evaluate.js';
+import type { ItemSideInfo } from '../../rewards/index.js';
+
+/** Validation of a list model: greedy-decoded lists (or `settings`' decoder) of `valid`, scored by NDCG@K (K = listLength). */
+export function listValidation(
+  model: GenRecModel,
+  valid: readonly ListExample[],
+  settings: ListConfig,
+  side: ItemSideInfo,
+): NonNullable<TrainTask<unknown>['validate']> {
+  return () => {
+    const r = evaluateLists(model, valid, { ...settings, ks: [...new Set([...settings.ks, settings.listLength])] }, side);
+    const { invalid: _i, repeated: _r, inHistory: _h, ...metrics } = r.mean;
+    return { score: r.mean[`ndcg@${settings.listLength}`], metrics };
+  };
+}
+
+/** SFT on target lists: the objective's token loss over the teacher-forced list of each example's targets. */
+export function listSftTask(
+  model: GenRecModel,
+  objective: Objective,
+  validate?: TrainTask<ListExample>['validate'],
+): TrainTask<ListExample> {
+  return {
+    model,
+    validate,
+    loss(batch: ListExample[]): ObjectiveOutput {
+      const tb = listTargetBatch(
+        model.ids,
+        batch.map((e) => e.targets),
+      );
+      const logits = model.forwardTrain(
+        model.encodeHistories(batch.map((e) => e.history)),
+        tb.targetIn,
+      );
+      return objective({ logits, targets: tb.targets, mask: tb.mask, valid: tb.valid });
+    },
+  };
+}
+
+/** A prompt of the alignment phase: a training example and its index among the prompts (a sampler's stream). */
+export interface ListPrompt {
+  index: number;
+  example: ListExample;
+}
+
+export interface ListRolloutSettings {
+  groupSize: number;
+  temperature: number;
+  repetitionPenalty: number;
+  listLength: number;
+  excludeHistory: boolean;
+  seed: number;
+}
+
+/**
+ * GRPO's list rollouts: G lists per prompt from the current policy (listSample: temperature, repetition penalty), with
+ * each token's plain log-prob (full softmax, temperature 1) as π_old. Round r draws from seed (seed, r): every batch
+ * gets fresh samples, reproducibly.
+ */
+export function listRolloutGenerator(model: GenRecModel, s: ListRolloutSettings): CandidateGenerator<ListPrompt> {
+  return {
+    name: 'list-sample',
+    generate(prompts, round): Rollouts {
+      const histories = prompts.map((p) => p.example.history);
+      const res = listSample(
+        {
+          model: model.stepModel(histories, { logits: s.repetitionPenalty !== 1 }),
+          constraint: model.ids.trie,
+          numUsers: prompts.length,
+          histories,
+        },
+        {
+          listLength: s.listLength,
+          numSamples: s.groupSize,
+          temperature: s.temperature,
+          repetitionPenalty: s.repetitionPenalty,
+          seed: new Rng(s.seed).fork(`round-${round}`).uint32(),
+          firstUser: 0,
+          excludeHistory: s.excludeHistory,
+          scoring: 'full',
+        },
+      );
+      const R = prompts.length * s.groupSize;
+      const K = res.listLength;
+      const items = Array.from({ length: R }, (_, r) => Array.from(res.items.subarray(r * K, r * K + res.itemCounts[r])));
+      return {
+        groupSize: s.groupSize,
+        rows: { tokens: res.tokens, lengths: res.lengths, width: res.width },
+        oldLogProbs: res.logProbs,
+        items,
+        modelCalls: res.steps,
+      };
+    },
+  };
+}
+
+/** A list reward of each rollout against its prompt's target list and history. */
+export function listRolloutReward(reward: ListReward): RolloutReward<ListPrompt> {
+  return {
+    name: reward.name,
+    score(prompts, ro) {
+      const G = ro.groupSize;
+      const out = new Float64Array(ro.items.length);
+      for (let r = 0; r < out.length; r++) {
+        const e = prompts[Math.floor(r / G)].example;
+        const v = reward.score({ list: ro.items[r], targets: e.targets, history: e.history });
+        // undefined rewards (e.g. MGU of a list without genre evidence) count as the worst of the group's direction
+        out[r] = Number.isFinite(v) ? (reward.higherIsBetter ? v : -v) : 0;
+      }
+      return out;
+    },
+  };
+}
