@@ -9,6 +9,7 @@ import { exactBench } from './exact.js';
 import { scoringBench } from './scoring.js';
 import { figureBench } from './figure.js';
 import { serveBench } from './serve.js';
+import { listBench } from './list.js';
 
 export const BENCHES: Record<string, Bench> = {
   engine: engineBench,
@@ -21,4 +22,5 @@ export const BENCHES: Record<string, Bench> = {
   scoring: scoringBench,
   figure: figureBench,
   serve: serveBench,
+  list: listBench,
 };

@@ -157,7 +157,12 @@ async function evalListRun(
       dataset: e.dataset,
       metrics: { [split]: e.result.mean, references: { 'most-popular': e.popular }, unavailable: e.result.unavailable },
       perUser: { [split]: perUser },
-      speed: { usersPerSec: e.result.usersPerSec, listsPerSec: e.result.listsPerSec, listsDecoded: e.result.listsDecoded, seconds: e.result.seconds },
+      speed: {
+        usersPerSec: e.result.usersPerSec,
+        listsPerSec: e.result.listsPerSec,
+        listsDecoded: e.result.listsDecoded,
+        seconds: e.result.seconds,
+      },
     });
     console.log(`results: ${out}`);
   }
@@ -315,7 +320,9 @@ async function main(argv: string[]): Promise<void> {
       const cfg = runConfigWithFlags(args, run);
       applyThreads(cfg.threads);
       if (cfg.task === 'list') {
-        throw new Error(`diagnose: pruning diagnostics are for next-item runs; ${dir} is a list-task run (genrec eval --run ${dir})`);
+        throw new Error(
+          `diagnose: pruning diagnostics are for next-item runs; ${dir} is a list-task run (genrec eval --run ${dir})`,
+        );
       }
       const ds = loadDatasetFromSpec(cfg.dataset);
       checkRunData(run, ds, opt['allow-data-change'] === true);

@@ -227,7 +227,8 @@ export function resolveRunConfig(layers: { value: unknown; source: string }[]): 
         `model.responseItems: ${cfg.model.responseItems} identifiers per response cannot hold a list of list.listLength = ${cfg.list.listLength}`,
       );
     const k = Math.max(...cfg.list.ks);
-    if (k > cfg.list.listLength) throw new Error(`list.ks: cut-off ${k} exceeds list.listLength ${cfg.list.listLength}`);
+    if (k > cfg.list.listLength)
+      throw new Error(`list.ks: cut-off ${k} exceeds list.listLength ${cfg.list.listLength}`);
     if (cfg.list.decoder === 'beam' && cfg.list.beamWidth < cfg.list.listLength)
       throw new Error(`list.beamWidth: ${cfg.list.beamWidth} is below list.listLength ${cfg.list.listLength}`);
   } else if (isAlignMethod(cfg.objective)) {
@@ -259,6 +260,8 @@ export function evalSettings(cfg: RunConfig): EvalSettings {
 export function objectiveSection(cfg: RunConfig): unknown {
   const o = cfg.objective;
   if (isAlignMethod(o))
-    throw new Error(`objective '${o}' is an alignment method of the list task, not a token objective (see --task list)`);
+    throw new Error(
+      `objective '${o}' is an alignment method of the list task, not a token objective (see --task list)`,
+    );
   return cfg[o];
 }

@@ -28,7 +28,7 @@ export function pendingDir(dir: string): string {
 }
 
 /** True when `dir` holds a finished run (its weights). */
-export function hasFinishedRun(dir: string): boolean {
+function hasFinishedRun(dir: string): boolean {
   return existsSync(join(dir, 'model.safetensors'));
 }
 
@@ -88,7 +88,7 @@ export function recoverRunDir(dir: string): boolean {
 const COSMETIC_KEYS = new Set(['threads', 'out', 'cacheDir', 'trainer.logIntervalSec']);
 
 /** The dotted keys whose values differ between two configurations (`a` as stored, `b` as requested). */
-export function configDifferences(a: unknown, b: unknown, prefix = ''): string[] {
+function configDifferences(a: unknown, b: unknown, prefix = ''): string[] {
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (isObj(a) && isObj(b)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];

@@ -68,7 +68,10 @@ export interface RunOptions {
  */
 export async function runExperiment(cfg: RunConfig, opts: RunOptions = {}): Promise<RunOutput> {
   const log = opts.log ?? stderrLog;
-  if (cfg.task === 'list') throw new Error("runExperiment: task 'list' runs with runListExperiment (src/pipeline/list/run.ts; genrec train dispatches)");
+  if (cfg.task === 'list')
+    throw new Error(
+      "runExperiment: task 'list' runs with runListExperiment (src/pipeline/list/run.ts; genrec train dispatches)",
+    );
   const dir = cfg.out || defaultRunDir(cfg);
   const { pending, resuming } = openRunDir(dir, cfg, opts, log);
   const threads = applyThreads(cfg.threads, log);

@@ -48,7 +48,11 @@ export const ListConfig = defineConfig('list', {
     default: 'oracle',
     doc: "Best-of-N selection: 'oracle' = the list's NDCG@K against the user's targets (analysis only: it reads the answer), 'likelihood' = the list's log-probability under the model (deployable).",
   }),
-  seed: int({ default: 0, min: 0, doc: "decoder 'sample': seed of the samples (per user and sample, src/decode/list/list-sample.ts)." }),
+  seed: int({
+    default: 0,
+    min: 0,
+    doc: "decoder 'sample': seed of the samples (per user and sample, src/decode/list/list-sample.ts).",
+  }),
   ks: intList({
     default: [3, 5, 10],
     minLength: 1,
@@ -57,7 +61,11 @@ export const ListConfig = defineConfig('list', {
     paper: 'BLADE Table 3: Recall/NDCG@3 and @5',
   }),
   chunkUsers: int({ default: 64, min: 1, doc: 'Users decoded together.' }),
-  validUsers: int({ default: 512, min: 0, doc: 'Validation prompts decoded after each epoch (0 = all), the newest ones.' }),
+  validUsers: int({
+    default: 512,
+    min: 0,
+    doc: 'Validation prompts decoded after each epoch (0 = all), the newest ones.',
+  }),
 });
 export type ListConfig = ConfigOf<typeof ListConfig>;
 

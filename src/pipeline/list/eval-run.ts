@@ -27,7 +27,12 @@ export function evaluateListRun(
   const side = itemSideInfo(ds.name, ds.items);
   const users = ds[split];
   const result = evaluateLists(run.model, users, cfg.list, side, progressCallback(split, users.length));
-  const popular = scoreLists(popularLists(ds, users, cfg.list.listLength, cfg.list.excludeHistory), users, side, cfg.list.ks).mean;
+  const popular = scoreLists(
+    popularLists(ds, users, cfg.list.listLength, cfg.list.excludeHistory),
+    users,
+    side,
+    cfg.list.ks,
+  ).mean;
   const names = result.metrics;
   const cols = [
     { key: 'method' },

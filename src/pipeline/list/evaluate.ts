@@ -69,7 +69,12 @@ export function decodeUserLists(
         const logits = s.decoder === 'sample' && s.repetitionPenalty !== 1;
         const res = tidy(() =>
           entry.run(
-            { model: model.stepModel(histories, { logits }), constraint: model.ids.trie, numUsers: chunk.length, histories },
+            {
+              model: model.stepModel(histories, { logits }),
+              constraint: model.ids.trie,
+              numUsers: chunk.length,
+              histories,
+            },
             {
               listLength: K,
               excludeHistory: s.excludeHistory,

@@ -53,7 +53,12 @@ export function buildPreferences(
         const histories = part.map((e) => e.history);
         const res = tidy(() =>
           listSample(
-            { model: model.stepModel(histories, { logits: s.repetitionPenalty !== 1 }), constraint: model.ids.trie, numUsers: part.length, histories },
+            {
+              model: model.stepModel(histories, { logits: s.repetitionPenalty !== 1 }),
+              constraint: model.ids.trie,
+              numUsers: part.length,
+              histories,
+            },
             {
               listLength: s.listLength,
               numSamples: count,

@@ -68,15 +68,35 @@ export interface AlignmentStats {
 }
 
 function defaultListRunDir(cfg: RunConfig): string {
-  const ds = cfg.dataset.replace(/\?.*$/, '').replace(/^.*[:/]/, '').replace(/[^A-Za-z0-9_.-]/g, '_') || 'data';
+  const ds =
+    cfg.dataset
+      .replace(/\?.*$/, '')
+      .replace(/^.*[:/]/, '')
+      .replace(/[^A-Za-z0-9_.-]/g, '_') || 'data';
   return join('runs', `${ds}-list-${cfg.objective}-s${cfg.seed}`);
 }
 
 /** The list data seen as next-item rows (history → each target), for what identifiers learn from (co-occurrence). */
 export function listAsNextItem(ds: ListDataset): NextItemDataset {
   const rows = (xs: readonly ListExample[]) =>
-    xs.flatMap((e) => e.targets.map((t, i) => ({ user: e.user, history: [...e.history, ...e.targets.slice(0, i)], target: t, timestamp: e.timestamp })));
-  return { name: ds.name, items: ds.items, train: rows(ds.train), valid: [], test: [], protocol: ds.protocol, fingerprint: ds.fingerprint, log: ds.log };
+    xs.flatMap((e) =>
+      e.targets.map((t, i) => ({
+        user: e.user,
+        history: [...e.history, ...e.targets.slice(0, i)],
+        target: t,
+        timestamp: e.timestamp,
+      })),
+    );
+  return {
+    name: ds.name,
+    items: ds.items,
+    train: rows(ds.train),
+    valid: [],
+    test: [],
+    protocol: ds.protocol,
+    fingerprint: ds.fingerprint,
+    log: ds.log,
+  };
 }
 
 /** The K most popular training targets (excluding the user's history with `exclude`): the list task's reference. */
@@ -110,7 +130,9 @@ function checkInit(dir: string, init: RunConfig, cfg: RunConfig, ds: ListDataset
   if (fingerprint !== null && fingerprint !== ds.fingerprint)
     bad(`it was trained on other data (fingerprint ${fingerprint}; ${ds.name} loads as ${ds.fingerprint})`);
   if (init.model.responseItems < cfg.list.listLength)
-    bad(`its model holds ${init.model.responseItems} items per response, this run decodes lists of ${cfg.list.listLength}`);
+    bad(
+      `its model holds ${init.model.responseItems} items per response, this run decodes lists of ${cfg.list.listLength}`,
+    );
 }
 
 function reportRow(r: Record<string, number>, names: readonly string[]): Record<string, number> {
@@ -148,15 +170,30 @@ export async function runListExperiment(cfgIn: RunConfig, opts: ListRunOptions =
   let reward: ListReward | null = null;
   let initRun: ReturnType<typeof loadRun> | null = null;
   if (align) {
-    const r = createReward(cfg.align.reward, side, cfg.rewards[cfg.align.reward as keyof RunConfig['rewards']], 'align.reward');
+    const r = createReward(
+      cfg.align.reward,
+      side,
+      cfg.rewards[cfg.align.reward as keyof RunConfig['rewards']],
+      'align.reward',
+    );
     if (r.scope !== 'list')
-      throw new Error(`align.reward '${r.name}' scores candidates of a group, not lists: the list task needs a list reward`);
+      throw new Error(
+        `align.reward '${r.name}' scores candidates of a group, not lists: the list task needs a list reward`,
+      );
     reward = r;
     initRun = loadRun(cfg.align.init);
     checkInit(cfg.align.init, initRun.config, cfg, ds, initRun.dataset?.fingerprint ?? null);
     // the model and its identifiers are the init run's
     const c = initRun.config;
-    cfg = { ...cfg, model: c.model, identifier: c.identifier, ids: c.ids, sid: c.sid, embeddings: c.embeddings, sidIndex: c.sidIndex };
+    cfg = {
+      ...cfg,
+      model: c.model,
+      identifier: c.identifier,
+      ids: c.ids,
+      sid: c.sid,
+      embeddings: c.embeddings,
+      sidIndex: c.sidIndex,
+    };
     log(`align: ${align} from ${cfg.align.init} (its model and identifiers); reward ${reward.name}`);
   }
   const objective = align ? null : createObjective(cfg.objective, objectiveSection(cfg), 'run config');
@@ -185,7 +222,9 @@ export async function runListExperiment(cfgIn: RunConfig, opts: ListRunOptions =
   let alignment: AlignmentStats | undefined;
   if (!align) {
     model = new GenRecModel(cfg.model, ids);
-    log(`model: ${cfg.preset} preset, ${model.numParameters().toLocaleString('en-US')} parameters; SFT on ${ds.train.length} target lists`);
+    log(
+      `model: ${cfg.preset} preset, ${model.numParameters().toLocaleString('en-US')} parameters; SFT on ${ds.train.length} target lists`,
+    );
     const validSet = cfg.list.validUsers > 0 ? ds.valid.slice(-cfg.list.validUsers) : ds.valid;
     const selecting = cfg.select && validSet.length > 0;
     const fit = (examples: readonly ListExample[], epochs: number | null, what: string): TrainResult => {
@@ -243,7 +282,13 @@ export async function runListExperiment(cfgIn: RunConfig, opts: ListRunOptions =
   const names = test.metrics;
   const rows: Row[] = [
     { method: 'most-popular', ...reportRow(popular, names) },
-    { method: `genrec ${cfg.objective}`, ...reportRow(test.mean, names), invalid: test.mean.invalid, repeated: test.mean.repeated, 'users/s': test.usersPerSec },
+    {
+      method: `genrec ${cfg.objective}`,
+      ...reportRow(test.mean, names),
+      invalid: test.mean.invalid,
+      repeated: test.mean.repeated,
+      'users/s': test.usersPerSec,
+    },
   ];
   const table = formatConsoleTable(rows, [
     { key: 'method' },
@@ -334,7 +379,12 @@ function runAlignment(
       log,
       logEvery: Math.max(1, Math.floor(prompts.length / a.batchPrompts / 10)),
     });
-    const result = train(task, prompts.map((example, index) => ({ index, example })), trainer, { checkpointDir, resume: resuming, log });
+    const result = train(
+      task,
+      prompts.map((example, index) => ({ index, example })),
+      trainer,
+      { checkpointDir, resume: resuming, log },
+    );
     reference?.dispose();
     const t: GrpoTotals = task.totals();
     const seconds = (performance.now() - t0) / 1000;
@@ -358,11 +408,16 @@ function runAlignment(
   let warmupSeconds = 0;
   if (a.warmupEpochs > 0) {
     const w0 = performance.now();
-    train(listSftTask(policy, createObjective('sft', {}, 'warm-up')), prompts, { ...trainer, epochs: a.warmupEpochs }, {
-      checkpointDir: join(pending, 'align-warmup'),
-      resume: resuming,
-      log,
-    });
+    train(
+      listSftTask(policy, createObjective('sft', {}, 'warm-up')),
+      prompts,
+      { ...trainer, epochs: a.warmupEpochs },
+      {
+        checkpointDir: join(pending, 'align-warmup'),
+        resume: resuming,
+        log,
+      },
+    );
     warmupSeconds = (performance.now() - w0) / 1000;
   }
   const reference = new GenRecModel(policy.cfg, policy.ids);
@@ -382,6 +437,12 @@ function runAlignment(
   return {
     model: policy,
     result,
-    stats: { method, prompts: prompts.length, seconds: (performance.now() - t0) / 1000, preferenceSeconds, warmupSeconds },
+    stats: {
+      method,
+      prompts: prompts.length,
+      seconds: (performance.now() - t0) / 1000,
+      preferenceSeconds,
+      warmupSeconds,
+    },
   };
 }

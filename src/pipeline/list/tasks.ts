@@ -21,7 +21,12 @@ export function listValidation(
   side: ItemSideInfo,
 ): NonNullable<TrainTask<unknown>['validate']> {
   return () => {
-    const r = evaluateLists(model, valid, { ...settings, ks: [...new Set([...settings.ks, settings.listLength])] }, side);
+    const r = evaluateLists(
+      model,
+      valid,
+      { ...settings, ks: [...new Set([...settings.ks, settings.listLength])] },
+      side,
+    );
     const { invalid: _i, repeated: _r, inHistory: _h, ...metrics } = r.mean;
     return { score: r.mean[`ndcg@${settings.listLength}`], metrics };
   };
@@ -41,10 +46,7 @@ export function listSftTask(
         model.ids,
         batch.map((e) => e.targets),
       );
-      const logits = model.forwardTrain(
-        model.encodeHistories(batch.map((e) => e.history)),
-        tb.targetIn,
-      );
+      const logits = model.forwardTrain(model.encodeHistories(batch.map((e) => e.history)), tb.targetIn);
       return objective({ logits, targets: tb.targets, mask: tb.mask, valid: tb.valid });
     },
   };
@@ -95,7 +97,9 @@ export function listRolloutGenerator(model: GenRecModel, s: ListRolloutSettings)
       );
       const R = prompts.length * s.groupSize;
       const K = res.listLength;
-      const items = Array.from({ length: R }, (_, r) => Array.from(res.items.subarray(r * K, r * K + res.itemCounts[r])));
+      const items = Array.from({ length: R }, (_, r) =>
+        Array.from(res.items.subarray(r * K, r * K + res.itemCounts[r])),
+      );
       return {
         groupSize: s.groupSize,
         rows: { tokens: res.tokens, lengths: res.lengths, width: res.width },

@@ -3,7 +3,7 @@ import { closest } from '../../util/suggest.js';
 import { nextItem } from './next-item.js';
 import type { Task } from './types.js';
 
-export const TASKS: Readonly<Record<string, Task>> = {
+const TASKS: Readonly<Record<string, Task>> = {
   [nextItem.name]: nextItem,
 };
 
@@ -12,7 +12,7 @@ export const TASKS: Readonly<Record<string, Task>> = {
  * evaluation differ from the next-item task's in kind (lists of targets, list decoders, list metrics, alignment), so
  * it is not a {@link Task}: runs with `task: 'list'` go to src/pipeline/list/run.ts (runExperiment dispatches).
  */
-export const LIST_TASK = {
+const LIST_TASK = {
   name: 'list',
   doc: "History → the next K items as one ordered list (BLADE), decoded greedily by default; Recall/NDCG@K, MGU, ILD; objectives sft / msl from scratch, or alignment (grpo, dpo, sdpo, listdpo) from align.init. Data: a list spec ('sequences:<dir>?task=list', 'interactions:<file>?task=list', 'embedded:genre-drift?task=list').",
 } as const;
@@ -27,7 +27,9 @@ export const TASK_DOCS: Readonly<Record<string, string>> = {
 export function getTask(name: string): Task {
   const t = Object.prototype.hasOwnProperty.call(TASKS, name) ? TASKS[name] : undefined;
   if (name === LIST_TASK.name)
-    throw new Error("the list task is not a next-item task: its runs go through runListExperiment (src/pipeline/list/run.ts)");
+    throw new Error(
+      'the list task is not a next-item task: its runs go through runListExperiment (src/pipeline/list/run.ts)',
+    );
   if (t === undefined) {
     const hint = closest(name, TASK_NAMES);
     throw new Error(

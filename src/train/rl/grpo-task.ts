@@ -115,10 +115,15 @@ export function grpoTask<P>(o: GrpoTaskOptions<P>): TrainTask<P> & { totals(): G
     const P = batch.length;
     const R = P * G;
     if (ro.rows.lengths.length !== R || ro.items.length !== R)
-      throw new Error(`grpo: generator '${o.generator.name}' returned ${ro.rows.lengths.length} responses for ${P} prompts × G = ${G}`);
+      throw new Error(
+        `grpo: generator '${o.generator.name}' returned ${ro.rows.lengths.length} responses for ${P} prompts × G = ${G}`,
+      );
     const rewards = o.reward.score(batch, ro);
-    if (rewards.length !== R) throw new Error(`grpo: reward '${o.reward.name}' gave ${rewards.length} values for ${R} responses`);
-    const adv = noGrad(() => groupAdvantages(tensor(Float64Array.from(rewards), [P, G], 'float64'), o.advantage).toFloat64());
+    if (rewards.length !== R)
+      throw new Error(`grpo: reward '${o.reward.name}' gave ${rewards.length} values for ${R} responses`);
+    const adv = noGrad(() =>
+      groupAdvantages(tensor(Float64Array.from(rewards), [P, G], 'float64'), o.advantage).toFloat64(),
+    );
     const histories = batch.flatMap((p) => Array.from({ length: G }, () => [...o.history(p)]));
     const W = ro.rows.width;
     const ref = new Float32Array(R * W);
