@@ -315,8 +315,11 @@ export function train<E>(
     const norms: number[] = [];
     const logSums = new Map<string, number[]>();
     let lr = opt.learningRate;
+    // the batch arrays of the current group of μ steps: the task sees the same array on each of its μ updates
+    let groupBatches: E[][] = [];
     for (let step = 0; step < stepsPerEpoch; step++) {
       const g = Math.floor(step / mu);
+      if (step % mu === 0) groupBatches = [];
       const first = g * cfg.gradAccumulation;
       const count = Math.min(cfg.gradAccumulation, batchesPerEpoch - first);
       opt.zeroGrad();
@@ -325,7 +328,7 @@ export function train<E>(
       for (let k = 0; k < count; k++) {
         const b = first + k;
         const idx = order.subarray(b * cfg.batchSize, Math.min(n, (b + 1) * cfg.batchSize));
-        const batch = Array.from(idx, (i) => examples[i]);
+        const batch = (groupBatches[k] ??= Array.from(idx, (i) => examples[i]));
         const r = runBatch(batch, 1 / count);
         if (!Number.isFinite(r.loss)) {
           throw new Error(`train: non-finite loss ${r.loss} at epoch ${epoch}, step ${st.step + 1}, batch ${b + 1}`);
