@@ -8,7 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCHES } from '../bench/registry.js';
 
-const NAMES = ['engine', 'office', 'sid', 'sasrec', 'objectives', 'bear', 'exact', 'scoring', 'figure', 'serve'];
+const NAMES = [
+  'engine',
+  'office',
+  'sid',
+  'sasrec',
+  'objectives',
+  'bear',
+  'exact',
+  'scoring',
+  'figure',
+  'serve',
+  'list',
+];
 
 test('every registered bench accepts --smoke (parsing only)', () => {
   assert.deepEqual(Object.keys(BENCHES).sort(), [...NAMES].sort());

@@ -158,16 +158,67 @@ test('the run config derived from the registry has the old keys, defaults and ob
     'beam-sim.beamWidth',
     'beam-sim.temperature',
     'popularity.enabled',
+    // the list task's sections (issue 18), after the run keys
+    'list.listLength',
+    'list.excludeHistory',
+    'list.decoder',
+    'list.scoring',
+    'list.beamWidth',
+    'list.temperature',
+    'list.repetitionPenalty',
+    'list.bestOf',
+    'list.bestBy',
+    'list.seed',
+    'list.ks',
+    'list.chunkUsers',
+    'list.validUsers',
+    'align.init',
+    'align.prompts',
+    'align.validPrompts',
+    'align.promptSeed',
+    'align.groupSize',
+    'align.negatives',
+    'align.temperature',
+    'align.repetitionPenalty',
+    'align.reward',
+    'align.updates',
+    'align.warmupEpochs',
+    'align.lr',
+    'align.epochs',
+    'align.batchPrompts',
+    'align.seed',
+    'rewards.recall.k',
+    'rewards.ndcg.k',
+    'rewards.semantic.form',
+    'rewards.fair.relevance',
+    'rewards.fair.k',
+    'rewards.fair.lambda',
+    'rewards.div.relevance',
+    'rewards.div.k',
+    'rewards.div.lambda',
+    'advantage.std',
+    'advantage.eps',
+    'grpo.epsClip',
+    'grpo.beta',
+    'dpo.beta',
   ]);
   // 90 before; since then task, eval.decoder, eval.temperature, eval.sampleSeed, prefixTargets, msl.labelSmoothing,
-  // model.responseItems
-  assert.equal(keys.length, 97);
+  // model.responseItems, and the list task's 42
+  assert.equal(keys.length, 139);
   const d = RunConfigDef.defaults();
   // (compile-time) the sections keep their exact value types
   const typed: [number, 'sft' | 'msl', number] = [d.bear.lambda, d['beam-sim'].base, d.msl.temperature];
   assert.deepEqual(typed, [1, 'msl', 1]);
   const top = Object.keys(d);
-  assert.deepEqual(top.slice(top.indexOf('eval')), ['eval', 'sft', 'msl', 'bear', 'beam-sim', 'popularity']);
+  assert.deepEqual(top.slice(top.indexOf('eval')), [
+    'eval',
+    'sft',
+    'msl',
+    'bear',
+    'beam-sim',
+    'popularity',
+    ...['list', 'align', 'rewards', 'advantage', 'grpo', 'dpo'],
+  ]);
   assert.equal(d.objective, 'msl');
   assert.deepEqual(
     { sft: d.sft, msl: d.msl, bear: d.bear, 'beam-sim': d['beam-sim'] },
@@ -180,7 +231,7 @@ test('the run config derived from the registry has the old keys, defaults and ob
   );
   assert.equal(
     RunConfigDef.schema.objective.kind === 'field' && RunConfigDef.schema.objective.type,
-    "'sft' | 'msl' | 'bear' | 'beam-sim'",
+    "'sft' | 'msl' | 'bear' | 'beam-sim' | 'grpo' | 'dpo' | 'sdpo' | 'listdpo'",
   );
   for (const [name, e] of Object.entries(OBJECTIVES)) {
     assert.equal(RunConfigDef.schema[name], e.config);
@@ -205,7 +256,8 @@ test('configKey is what it was: the sections of unused objectives dropped throug
   // a config as it was before the keys added since (prefixTargets, msl.labelSmoothing, model.responseItems), at their
   // defaults
   const asBefore = (c: RunConfig): RunConfig => {
-    const { prefixTargets: _p, ...rest } = c;
+    // (the list task's sections are never part of a next-item run's identity)
+    const { prefixTargets: _p, list: _l, align: _a, rewards: _w, advantage: _v, grpo: _g, dpo: _d, ...rest } = c;
     const { responseItems: _r, ...model } = c.model;
     return { ...rest, model, msl: { temperature: c.msl.temperature } } as unknown as RunConfig;
   };

@@ -9,16 +9,24 @@ import { nextItem } from '../src/pipeline/tasks/next-item.js';
 import type { Example } from '../src/data/types.js';
 
 test('tasks: the registry names the run config key values; unknown names fail with a suggestion', () => {
-  assert.deepEqual(TASK_NAMES, ['next-item']);
+  assert.deepEqual(TASK_NAMES, ['next-item', 'list']);
   assert.equal(getTask('next-item'), nextItem);
   assert.throws(
     () => getTask('next-items'),
     /unknown task 'next-items' \(did you mean 'next-item'\?\); known: next-item/,
   );
+  // the list task is named in the registry but runs through runListExperiment
+  assert.throws(() => getTask('list'), /runListExperiment/);
   const cfg = resolveRunConfig([]);
   assert.equal(cfg.task, 'next-item');
-  assert.throws(() => RunConfigDef.fromFlags({ task: 'list' }, 'command line'), /task/);
+  assert.equal(RunConfigDef.fromFlags({ task: 'list' }, 'command line').task, 'list');
+  assert.throws(() => RunConfigDef.fromFlags({ task: 'lists' }, 'command line'), /task/);
   assert.match(RunConfigDef.docs(), /\| `task` \| .*'next-item' \(History → the next item/);
+  assert.match(RunConfigDef.docs(), /'list' \(History → the next K items/);
+  // a list run sizes the model's response positions for its lists; alignment objectives need the list task
+  const list = resolveRunConfig([{ value: { task: 'list' }, source: 'test' }]);
+  assert.equal(list.model.responseItems, list.list.listLength);
+  assert.throws(() => resolveRunConfig([{ value: { objective: 'grpo' }, source: 'test' }]), /--task list/);
 });
 
 test('tasks: next-item training examples are the windows, or every prefix of each window', () => {

@@ -3,6 +3,9 @@
 // updates, equal rewards giving exactly no update, loud errors; and the acceptance test: GRPO with the list task's
 // rollout generator and a list reward raises the mean reward of sampled lists on a small synthetic task.
 import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { manualSeed, noGrad, setNumThreads, tidy } from '../src/engine/index.js';
 import type { ItemIdentifier } from '../src/ids/types.js';
@@ -377,4 +380,57 @@ test('ACCEPTANCE: GRPO with list rollouts and a recall reward raises the mean re
   );
   assert.ok(rewards[rewards.length - 1] > rewards[0], `rollout reward rises over the epochs: ${rewards}`);
   model.dispose();
+});
+
+test('GRPO resumes from its checkpoint exactly: a run killed after epoch 1 and resumed ends with the uninterrupted weights', () => {
+  const ids = sidIds();
+  const ps = listPrompts(4);
+  const side = itemSideInfo(
+    'synthetic',
+    Array.from({ length: 12 }, () => ({})),
+  );
+  const run = (dir: string, stopAfter: number | null, resume: boolean, model: GenRecModel): void => {
+    const task = grpoTask<ListPrompt>({
+      policy: model,
+      reference: null,
+      history: (p) => p.example.history,
+      generator: listRolloutGenerator(model, {
+        groupSize: 4,
+        temperature: 1,
+        repetitionPenalty: 1.05,
+        listLength: K,
+        excludeHistory: true,
+        seed: 9,
+      }),
+      reward: listRolloutReward(createReward('recall', side, { k: K }) as ListReward),
+      grpo: GrpoConfig.parse({ beta: 0 }),
+      advantage: AdvantageConfig.defaults(),
+      updates: 1,
+    });
+    const onEpoch = (r: { epoch: number }): void => {
+      if (stopAfter !== null && r.epoch === stopAfter) throw new Error('killed');
+    };
+    train(
+      task,
+      ps,
+      { ...TRAINER, batchSize: 8, epochs: 3, seed: 3 },
+      { log: quiet, checkpointDir: dir, resume, onEpoch },
+    );
+  };
+  const tmp = mkdtempSync(join(tmpdir(), 'grpo-resume-'));
+  try {
+    const whole = genrec(ids, K, 21);
+    run(join(tmp, 'a'), null, false, whole);
+    const killed = genrec(ids, K, 21);
+    assert.throws(() => run(join(tmp, 'b'), 1, false, killed), /killed/);
+    killed.dispose();
+    const resumed = genrec(ids, K, 99); // other initial weights: everything must come from the checkpoint
+    run(join(tmp, 'b'), null, true, resumed);
+    const [wa, wb] = [weights(whole), weights(resumed)];
+    wa.forEach((a, i) => assert.deepEqual(Array.from(wb[i]), Array.from(a), `parameter ${i}`));
+    whole.dispose();
+    resumed.dispose();
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });

@@ -7,6 +7,18 @@ const ALIGN_SECTIONS = ['align', 'rewards', 'advantage', 'grpo', 'dpo'];
 const LIST_SECTIONS = ['list', ...ALIGN_SECTIONS];
 
 /**
+ * The config sections `cfg`'s run never reads: those of the objectives it does not train with, and the list task's
+ * (added with it) in a next-item run — a list run keeps them, but its token objectives (sft, msl) read no alignment
+ * section.
+ */
+export function unusedSections(cfg: RunConfig): string[] {
+  const out = unusedObjectiveSections(cfg.objective);
+  if (cfg.task !== 'list') out.push(...LIST_SECTIONS);
+  else if (!isAlignMethod(cfg.objective)) out.push(...ALIGN_SECTIONS);
+  return out;
+}
+
+/**
  * What decides a run's outcome: the config without `threads` (speed only), without `preset` (a name for values that
  * are in the config anyway), without the sections of the objectives it does not use, and without the semantic-ID
  * sections when it uses title identifiers. Two configs with the same key train the same model.
@@ -27,11 +39,7 @@ export function configKey(cfg: RunConfig): string {
     const { labelSmoothing: _default, ...msl } = cfg.msl;
     c.msl = msl;
   }
-  // the list task's sections (added with it) cannot affect a next-item run; a list run keeps them, but its token
-  // objectives (sft, msl) read no alignment section
-  if (cfg.task !== 'list') for (const s of LIST_SECTIONS) delete c[s];
-  else if (!isAlignMethod(cfg.objective)) for (const s of ALIGN_SECTIONS) delete c[s];
-  for (const s of unusedObjectiveSections(cfg.objective)) delete c[s]; // e.g. bear's base settings are in `bear`
+  for (const s of unusedSections(cfg)) delete c[s]; // e.g. bear's base settings are in `bear`
   if (cfg.identifier === 'title') {
     delete c.sid;
     delete c.embeddings;

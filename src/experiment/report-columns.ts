@@ -19,7 +19,7 @@ import type {
 } from '../report/report-model.js';
 import { diagnosticsSlot } from './figures.js';
 import { readCached } from './cache.js';
-import { configKey } from './identity.js';
+import { configKey, unusedSections } from './identity.js';
 
 /** One run directory as read: its results, its configuration and the diagnostics cached next to it. */
 export interface ReportRun {
@@ -197,6 +197,13 @@ function pruning(runs: readonly ReportRun[]): PruningSection | undefined {
   return { users: ps[0].users, beamWidth: ps[0].beamWidth, rows };
 }
 
+/** The run config without the sections the run never reads (other objectives', the list task's in a next-item run). */
+function withoutUnusedSections(cfg: RunConfig): Record<string, unknown> {
+  const c: Record<string, unknown> = { ...cfg };
+  for (const s of unusedSections(cfg)) delete c[s];
+  return c;
+}
+
 /** The label of a group: its first directory's name without the seed suffix, with the seed count. */
 function label(runs: readonly ReportRun[]): string {
   const base = basename(runs[0].dir.replace(/\/+$/, '')) || runs[0].dir;
@@ -222,7 +229,7 @@ export function reportColumn(runs: readonly ReportRun[]): ReportColumn {
     dataset: { ...first.dataset },
     codeVersions: [...new Set(runs.map((r) => r.results.codeVersion))],
     timestamps: runs.map((r) => r.results.timestamp),
-    config: flattenConfig(runs[0].config),
+    config: flattenConfig(withoutUnusedSections(runs[0].config)),
     bestEpochs: runs.map((r) => r.results.training.bestEpoch),
     ...(spe.length > 0 ? { secondsPerEpoch: stat(spe) } : {}),
     curves: curves(runs),

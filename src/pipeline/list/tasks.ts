@@ -68,14 +68,22 @@ export interface ListRolloutSettings {
 }
 
 /**
+ * The samples' seed of a batch of prompts: a stream forked from `seed` and the prompts' indices in batch order. A batch
+ * is drawn the same way whenever it recurs in the same order — in particular after a resume, which restores the
+ * trainer's shuffling — and the batches of different epochs (other orders) draw afresh.
+ */
+function batchSeed(seed: number, prompts: readonly ListPrompt[]): number {
+  return new Rng(seed).fork(`batch-${prompts.map((p) => p.index).join(',')}`).uint32();
+}
+
+/**
  * GRPO's list rollouts: G lists per prompt from the current policy (listSample: temperature, repetition penalty), with
- * each token's plain log-prob (full softmax, temperature 1) as π_old. Round r draws from seed (seed, r): every batch
- * gets fresh samples, reproducibly.
+ * each token's plain log-prob (full softmax, temperature 1) as π_old, drawn with the batch's seed (batchSeed).
  */
 export function listRolloutGenerator(model: GenRecModel, s: ListRolloutSettings): CandidateGenerator<ListPrompt> {
   return {
     name: 'list-sample',
-    generate(prompts, round): Rollouts {
+    generate(prompts): Rollouts {
       const histories = prompts.map((p) => p.example.history);
       const res = listSample(
         {
@@ -89,7 +97,7 @@ export function listRolloutGenerator(model: GenRecModel, s: ListRolloutSettings)
           numSamples: s.groupSize,
           temperature: s.temperature,
           repetitionPenalty: s.repetitionPenalty,
-          seed: new Rng(s.seed).fork(`round-${round}`).uint32(),
+          seed: batchSeed(s.seed, prompts),
           firstUser: 0,
           excludeHistory: s.excludeHistory,
           scoring: 'full',
