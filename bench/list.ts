@@ -325,6 +325,8 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
     ['bon4', 'sft'],
     ['grpo', 'sdpo'],
     ['grpo', 'listdpo'],
+    ['beam', 'sft'],
+    ['grpo', 'beam'],
   ];
   const comparisons: Record<string, unknown> = {};
   for (const [a, b] of pairs) {

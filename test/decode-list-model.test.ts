@@ -3,10 +3,9 @@
 // items), batching and the shared prefill, and the model's position budget (model.responseItems).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { liveTensors, manualSeed, noGrad, tensor, tidy } from '../src/engine/index.js';
+import { liveTensors, noGrad, tensor, tidy } from '../src/engine/index.js';
 import { buildTitleIdentifier } from '../src/ids/index.js';
 import type { ItemIdentifier } from '../src/ids/types.js';
-import { ModelConfigDef } from '../src/model/config.js';
 import { GenRecModel } from '../src/model/genrec.js';
 import { SemanticIdentifier } from '../src/sid/identifier.js';
 import { resolveCollisions } from '../src/sid/codes.js';
@@ -15,6 +14,7 @@ import { listGreedy } from '../src/decode/list/list-greedy.js';
 import { listSample } from '../src/decode/list/list-sample.js';
 import type { ListResponses } from '../src/decode/list/types.js';
 import { responseOf } from './fixtures/list-fake.js';
+import { tinyGenRec } from './tiny-genrec-fixture.js';
 
 const K = 4;
 
@@ -40,15 +40,7 @@ function sidIds(): ItemIdentifier {
   });
 }
 
-function genrec(ids: ItemIdentifier, responseItems = K, seed = 0): GenRecModel {
-  manualSeed(seed);
-  const model = new GenRecModel(
-    ModelConfigDef.parse({ dModel: 16, nHeads: 2, nLayers: 1, dFF: 32, dropout: 0.1, maxHistory: 4, responseItems }),
-    ids,
-  );
-  model.eval();
-  return model;
-}
+const genrec = (ids: ItemIdentifier, responseItems = K, seed = 0): GenRecModel => tinyGenRec(ids, responseItems, seed);
 
 /** log π(token | history, response before it) for every token, from one uncached teacher-forced forward. */
 function teacherForced(model: GenRecModel, history: number[], tokens: number[]): number[] {

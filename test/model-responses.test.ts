@@ -4,10 +4,9 @@
 // and responseLogProbs against the per-token log-probs the list decoders record (one forward vs the KV-cached steps).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { liveTensors, manualSeed, noGrad, tidy } from '../src/engine/index.js';
+import { liveTensors, noGrad, tidy } from '../src/engine/index.js';
 import { buildTitleIdentifier } from '../src/ids/index.js';
 import type { ItemIdentifier } from '../src/ids/types.js';
-import { ModelConfigDef } from '../src/model/config.js';
 import { GenRecModel } from '../src/model/genrec.js';
 import { listTargetBatch, listTokenRows, responseBatch, responseLogProbs } from '../src/model/responses.js';
 import { SemanticIdentifier } from '../src/sid/identifier.js';
@@ -15,6 +14,7 @@ import { listGreedy } from '../src/decode/list/list-greedy.js';
 import { listSample } from '../src/decode/list/list-sample.js';
 import type { ListResponses } from '../src/decode/list/types.js';
 import { responseOf, validNext } from './fixtures/list-fake.js';
+import { tinyGenRec } from './tiny-genrec-fixture.js';
 
 /**
  * Six items, two levels of sizes [3, 2], no collisions: item i = (⌊i/2⌋, i mod 2). Token layout of
@@ -160,15 +160,7 @@ test('listTargetBatch: the valid tokens at each position are the trie children o
   }
 });
 
-function genrec(ids: ItemIdentifier, responseItems: number, seed: number): GenRecModel {
-  manualSeed(seed);
-  const model = new GenRecModel(
-    ModelConfigDef.parse({ dModel: 16, nHeads: 2, nLayers: 1, dFF: 32, dropout: 0.1, maxHistory: 4, responseItems }),
-    ids,
-  );
-  model.eval();
-  return model;
-}
+const genrec = tinyGenRec;
 
 /** responseLogProbs of every response of `res` (user u's history per row) against the decoder's recorded logProbs. */
 function checkAgainstDecoder(model: GenRecModel, res: ListResponses, histories: number[][], what: string): number {

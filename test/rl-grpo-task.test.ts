@@ -7,9 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { manualSeed, noGrad, setNumThreads, tidy } from '../src/engine/index.js';
+import { noGrad, setNumThreads, tidy } from '../src/engine/index.js';
 import type { ItemIdentifier } from '../src/ids/types.js';
-import { ModelConfigDef } from '../src/model/config.js';
 import { GenRecModel } from '../src/model/genrec.js';
 import { listTokenRows, responseBatch, responseLogProbs } from '../src/model/responses.js';
 import { SemanticIdentifier } from '../src/sid/identifier.js';
@@ -22,6 +21,7 @@ import { listRolloutGenerator, listRolloutReward, type ListPrompt } from '../src
 import { createReward, itemSideInfo, recallAtK, type ListReward } from '../src/rewards/index.js';
 import { Rng } from '../src/util/rng.js';
 import { LinearTask, makeData, type Example } from './train-fixture.js';
+import { tinyGenRec } from './tiny-genrec-fixture.js';
 
 setNumThreads(1);
 const quiet = (): void => undefined;
@@ -38,15 +38,7 @@ function sidIds(): ItemIdentifier {
   });
 }
 
-function genrec(ids: ItemIdentifier, responseItems: number, seed: number): GenRecModel {
-  manualSeed(seed);
-  const model = new GenRecModel(
-    ModelConfigDef.parse({ dModel: 16, nHeads: 2, nLayers: 1, dFF: 32, dropout: 0.1, maxHistory: 4, responseItems }),
-    ids,
-  );
-  model.eval();
-  return model;
-}
+const genrec = tinyGenRec;
 
 const weights = (m: GenRecModel): Float32Array[] => m.parameters().map((p) => p.toFloat32());
 
