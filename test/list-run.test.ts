@@ -266,7 +266,7 @@ describe('list runs', () => {
     const out = join(root, 'no-init');
     await assert.rejects(
       runListExperiment(listConfig(out, { objective: 'grpo' }), { data: ds, log: quiet }),
-      /objective 'grpo' aligns a trained list run: give it with --align\.init RUN_DIR/,
+      /objective 'grpo' aligns a trained list run: give it with --init RUN_DIR \(or --align\.init RUN_DIR\)/,
     );
     assert.equal(existsSync(out), false);
   });

@@ -38,9 +38,11 @@ import { availableParallelism } from 'node:os';
 
 const USAGE = `usage: genrec <command> [options]
   demo                       train the tiny preset on the embedded data set and print a metrics table
-  train   [--config f.json] [--key value ...] [--resume true] [--overwrite true]
+  train   [--config f.json] [--key value ...] [--resume true] [--overwrite true] [--init RUN]
                              train and evaluate (keys: see 'genrec config'); --resume continues the unfinished run in
-                             --out, --overwrite replaces a finished one (kept intact until the new run completes)
+                             --out, --overwrite replaces a finished one (kept intact until the new run completes);
+                             --task list: lists of K items (--objective sft | msl from scratch; grpo | dpo | sdpo |
+                             listdpo align the trained list run --init RUN, the same as --align.init RUN)
   eval    --run DIR [--split test|valid] [--eval.beamWidth B] [--out f.json] [--allow-data-change true]
                              (--out: full-precision and per-user metrics with config, data set and code version)
   recommend --run DIR --history "id1,id2,..." [--k K] [--threads N] [--allow-data-change true]
@@ -62,7 +64,11 @@ const USAGE = `usage: genrec <command> [options]
 const SPLITS = ['test', 'valid'] as const;
 const COMMANDS: Record<string, CommandSpec> = {
   demo: { name: 'demo', options: { config: 'string', overwrite: 'bool' }, config: true },
-  train: { name: 'train', options: { config: 'string', resume: 'bool', overwrite: 'bool' }, config: true },
+  train: {
+    name: 'train',
+    options: { config: 'string', resume: 'bool', overwrite: 'bool', init: 'string' },
+    config: true,
+  },
   eval: {
     name: 'eval',
     options: { config: 'string', run: 'string', split: SPLITS, out: 'string', 'allow-data-change': 'bool' },
@@ -204,7 +210,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'train': {
-      const cfg = configFrom(args);
+      // --init RUN: the trained run an alignment starts from (the same as --align.init RUN)
+      const init = opt.init as string | undefined;
+      const cfg = configFrom(args, init === undefined ? {} : { align: { init } });
       if (cfg.task === 'list') {
         const r = await runListExperiment(cfg, { resume: opt.resume === true, overwrite: opt.overwrite === true });
         console.log(r.table);

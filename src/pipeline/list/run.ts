@@ -146,7 +146,9 @@ export async function runListExperiment(cfgIn: RunConfig, opts: ListRunOptions =
   if (cfg.task !== 'list') throw new Error(`runListExperiment: task is '${cfg.task}', not 'list'`);
   const align = isAlignMethod(cfg.objective) ? cfg.objective : null;
   if (align && cfg.align.init === '')
-    throw new Error(`objective '${cfg.objective}' aligns a trained list run: give it with --align.init RUN_DIR`);
+    throw new Error(
+      `objective '${cfg.objective}' aligns a trained list run: give it with --init RUN_DIR (or --align.init RUN_DIR)`,
+    );
   const dir = cfg.out || defaultListRunDir(cfg);
   const threads = applyThreads(cfg.threads, log);
   manualSeed(cfg.seed);
