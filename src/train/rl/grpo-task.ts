@@ -40,6 +40,8 @@ export interface CandidateGenerator<P> {
 export interface RolloutReward<P> {
   readonly name: string;
   score(prompts: readonly P[], rollouts: Rollouts): Float64Array;
+  /** Diagnostics of the last `score` call, merged into the batch's logs (e.g. BLADE's saturated share). */
+  logs?(): Record<string, number>;
 }
 
 export interface GrpoTaskOptions<P> {
@@ -146,6 +148,8 @@ export function grpoTask<P>(o: GrpoTaskOptions<P>): TrainTask<P> & { totals(): G
     totals.modelCalls += ro.modelCalls;
     totals.rolloutSeconds += rolloutSec;
     const adv32 = Float32Array.from(adv);
+    let absAdv = 0;
+    for (const a of adv32) absAdv += Math.abs(a) / Math.max(R, 1);
     return {
       batch,
       histories,
@@ -157,6 +161,8 @@ export function grpoTask<P>(o: GrpoTaskOptions<P>): TrainTask<P> & { totals(): G
         reward: mean,
         rewardStd: Math.sqrt(v),
         zeroAdvGroups: zeroAdvantageShare(adv32, P, G),
+        meanAbsAdvantage: absAdv,
+        ...(o.reward.logs?.() ?? {}),
         rolloutSec,
         rolloutTokensPerSec: tokens / Math.max(rolloutSec, 1e-9),
       },
