@@ -16,7 +16,7 @@ import { configKey } from '../src/experiment/identity.js';
 import { BENCH_ROOT } from '../src/experiment/naming.js';
 import { RunConfigDef, resolveRunConfig, type RunConfig } from '../src/pipeline/config.js';
 import { loadListDatasetFromSpec } from '../src/pipeline/dataset.js';
-import { evaluateLists } from '../src/pipeline/list/evaluate.js';
+import { evaluateLists, perUserForJson } from '../src/pipeline/list/evaluate.js';
 import { runListExperiment } from '../src/pipeline/list/run.js';
 import { loadRun } from '../src/pipeline/load-run.js';
 import { applyThreads } from '../src/pipeline/threads.js';
@@ -178,9 +178,7 @@ function inferenceRun(
   );
   const r = evaluateLists(run.model, ds.test, settings, itemSideInfo(ds.name, ds.items));
   run.model.dispose();
-  const perUser = Object.fromEntries(
-    Object.entries(r.perUser).map(([k, v]) => [k, v.map((x) => (Number.isFinite(x) ? x : null))]),
-  );
+  const perUser = perUserForJson(r.perUser);
   writeJsonAtomicSync(file, {
     key,
     sft: sftDir,

@@ -6,22 +6,15 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setNumThreads } from '../src/engine/index.js';
-import { SemanticIdentifier } from '../src/sid/identifier.js';
 import { referenceSet, type ReferenceSetSettings } from '../src/pipeline/list/reference-set.js';
 import { createReward, itemSideInfo, type ListReward } from '../src/rewards/index.js';
 import type { ListExample } from '../src/data/types.js';
-import { tinyGenRec } from './tiny-genrec-fixture.js';
+import { tinyGenRec, twelveItemSids } from './tiny-genrec-fixture.js';
 
 setNumThreads(1);
 
 const N = 12;
-const ids = new SemanticIdentifier({
-  sizes: [4, 3],
-  numDisambiguators: 0,
-  codes: Int32Array.from({ length: 2 * N }, (_, k) => (k % 2 === 0 ? Math.floor(k / 6) : (k >> 1) % 3)),
-  extra: new Int32Array(N).fill(-1),
-  titles: Array.from({ length: N }, (_, i) => `item ${i}`),
-});
+const ids = twelveItemSids();
 const side = itemSideInfo(
   'synthetic',
   Array.from({ length: N }, () => ({})),

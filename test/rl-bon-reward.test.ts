@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setNumThreads } from '../src/engine/index.js';
-import { SemanticIdentifier } from '../src/sid/identifier.js';
 import { AdvantageConfig } from '../src/train/rl/advantages.js';
 import { BonTargetConfig, sortedReference } from '../src/train/rl/bon-target.js';
 import { bonRolloutReward } from '../src/train/rl/bon-reward.js';
@@ -13,7 +12,7 @@ import { grpoTask, type RolloutReward, type Rollouts } from '../src/train/rl/grp
 import { train } from '../src/train/trainer.js';
 import { listRolloutGenerator, listRolloutReward, type ListPrompt } from '../src/pipeline/list/tasks.js';
 import { createReward, itemSideInfo, type ListReward } from '../src/rewards/index.js';
-import { tinyGenRec } from './tiny-genrec-fixture.js';
+import { tinyGenRec, twelveItemSids } from './tiny-genrec-fixture.js';
 
 setNumThreads(1);
 
@@ -41,13 +40,7 @@ test('the proxy reward of hand-worked rollouts, and its saturation diagnostics',
 
 test('shared sampling: BLADE (τ = 0.3) makes exactly as many model calls per step as static BoN (τ = 0)', () => {
   const N = 12;
-  const ids = new SemanticIdentifier({
-    sizes: [4, 3],
-    numDisambiguators: 0,
-    codes: Int32Array.from({ length: 2 * N }, (_, k) => (k % 2 === 0 ? Math.floor(k / 6) : (k >> 1) % 3)),
-    extra: new Int32Array(N).fill(-1),
-    titles: Array.from({ length: N }, (_, i) => `item ${i}`),
-  });
+  const ids = twelveItemSids();
   const side = itemSideInfo(
     'synthetic',
     Array.from({ length: N }, () => ({})),

@@ -8,10 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { noGrad, setNumThreads, tidy } from '../src/engine/index.js';
-import type { ItemIdentifier } from '../src/ids/types.js';
 import { GenRecModel } from '../src/model/genrec.js';
 import { listTokenRows, responseBatch, responseLogProbs } from '../src/model/responses.js';
-import { SemanticIdentifier } from '../src/sid/identifier.js';
 import { listSample } from '../src/decode/list/list-sample.js';
 import { AdvantageConfig } from '../src/train/rl/advantages.js';
 import { GrpoConfig } from '../src/train/rl/grpo-loss.js';
@@ -21,22 +19,12 @@ import { listRolloutGenerator, listRolloutReward, type ListPrompt } from '../src
 import { createReward, itemSideInfo, recallAtK, type ListReward } from '../src/rewards/index.js';
 import { Rng } from '../src/util/rng.js';
 import { LinearTask, makeData, type Example } from './train-fixture.js';
-import { tinyGenRec } from './tiny-genrec-fixture.js';
+import { tinyGenRec, twelveItemSids } from './tiny-genrec-fixture.js';
 
 setNumThreads(1);
 const quiet = (): void => undefined;
 
-/** 12 items on two levels of sizes [4, 3], no collisions: item i = (⌊i/3⌋, i mod 3). */
-function sidIds(): ItemIdentifier {
-  const N = 12;
-  return new SemanticIdentifier({
-    sizes: [4, 3],
-    numDisambiguators: 0,
-    codes: Int32Array.from({ length: 2 * N }, (_, k) => (k % 2 === 0 ? Math.floor(k / 6) : (k >> 1) % 3)),
-    extra: new Int32Array(N).fill(-1),
-    titles: Array.from({ length: N }, (_, i) => `item ${i}`),
-  });
-}
+const sidIds = twelveItemSids;
 
 const genrec = tinyGenRec;
 

@@ -1,9 +1,10 @@
-// A tiny generative recommender for decoder and RL tests: d 16, one layer, 4 history items, `responseItems`
-// identifiers per response, seeded, in eval mode.
+// A tiny generative recommender for decoder and RL tests (d 16, one layer, 4 history items, `responseItems`
+// identifiers per response, seeded, in eval mode) and a 12-item semantic-ID catalogue for it.
 import { manualSeed } from '../src/engine/index.js';
 import type { ItemIdentifier } from '../src/ids/types.js';
 import { ModelConfigDef } from '../src/model/config.js';
 import { GenRecModel } from '../src/model/genrec.js';
+import { SemanticIdentifier } from '../src/sid/identifier.js';
 
 export function tinyGenRec(ids: ItemIdentifier, responseItems: number, seed: number): GenRecModel {
   manualSeed(seed);
@@ -13,4 +14,16 @@ export function tinyGenRec(ids: ItemIdentifier, responseItems: number, seed: num
   );
   model.eval();
   return model;
+}
+
+/** 12 items on two semantic-ID levels of sizes [4, 3], no collisions: item i = (⌊i/3⌋, i mod 3). */
+export function twelveItemSids(): ItemIdentifier {
+  const N = 12;
+  return new SemanticIdentifier({
+    sizes: [4, 3],
+    numDisambiguators: 0,
+    codes: Int32Array.from({ length: 2 * N }, (_, k) => (k % 2 === 0 ? Math.floor(k / 6) : (k >> 1) % 3)),
+    extra: new Int32Array(N).fill(-1),
+    titles: Array.from({ length: N }, (_, i) => `item ${i}`),
+  });
 }

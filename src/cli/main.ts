@@ -15,6 +15,7 @@ import { evalSettings, RunConfigDef, resolveRunConfig, type RunConfig } from '..
 import { runExperiment } from '../pipeline/run.js';
 import { runListExperiment } from '../pipeline/list/run.js';
 import { evaluateListRun } from '../pipeline/list/eval-run.js';
+import { perUserForJson } from '../pipeline/list/evaluate.js';
 import { loadRun, checkRunData, loadRunWithCatalogue, type LoadedRun } from '../pipeline/load-run.js';
 import { describeUnresolved } from '../pipeline/catalogue.js';
 import { resolveDecoding } from '../pipeline/decoding.js';
@@ -151,9 +152,7 @@ async function evalListRun(
   const e = evaluateListRun(run, cfg, split, allowDataChange);
   console.log(e.table);
   if (out) {
-    const perUser = Object.fromEntries(
-      Object.entries(e.result.perUser).map(([k, v]) => [k, v.map((x) => (Number.isFinite(x) ? x : null))]),
-    );
+    const perUser = perUserForJson(e.result.perUser);
     await writeResults(out, {
       kind: 'eval',
       task: 'list',

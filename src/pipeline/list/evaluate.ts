@@ -9,6 +9,7 @@ import type { GenRecModel } from '../../model/genrec.js';
 import { ild, mgu, ndcgAtK, recallAtK, type ItemSideInfo } from '../../rewards/index.js';
 import type { OnProgress } from '../../util/progress.js';
 import type { ListConfig } from './config.js';
+import { responseItemsOf } from './sampling.js';
 
 /** Every decoding and scoring setting of a list evaluation, explicit (a run config's `list` section). */
 export type ListEvalSettings = ListConfig;
@@ -34,7 +35,7 @@ function pickBest(res: ListResponses, u: number, targets: readonly number[], by:
   let bestScore = -Infinity;
   for (let g = 0; g < G; g++) {
     const r = u * G + g;
-    const items = Array.from(res.items.subarray(r * K, r * K + res.itemCounts[r]));
+    const items = responseItemsOf(res, r);
     let s: number;
     if (by === 'oracle') s = ndcgAtK(items, targets, K);
     else {
@@ -90,7 +91,7 @@ export function decodeUserLists(
         );
         chunk.forEach((e, u) => {
           const r = G === 1 ? u : pickBest(res, u, e.targets, s.bestBy);
-          out.lists.push(Array.from(res.items.subarray(r * K, r * K + res.itemCounts[r])));
+          out.lists.push(responseItemsOf(res, r));
           out.invalid.push(res.invalidItems[r]);
           out.repeated.push(res.repeatedItems[r]);
           out.inHistory.push(res.historyItems[r]);
@@ -194,4 +195,11 @@ export function evaluateLists(
     usersPerSec: examples.length / Math.max(d.seconds, 1e-9),
     listsPerSec: d.listsDecoded / Math.max(d.seconds, 1e-9),
   };
+}
+
+/** Per-user metrics as results files store them: an undefined value (NaN, e.g. MGU without genre evidence) is null. */
+export function perUserForJson(perUser: Record<string, number[]>): Record<string, (number | null)[]> {
+  return Object.fromEntries(
+    Object.entries(perUser).map(([k, v]) => [k, v.map((x) => (Number.isFinite(x) ? x : null))]),
+  );
 }

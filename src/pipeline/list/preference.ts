@@ -5,7 +5,6 @@
 // The lists and their reference log-probs are computed once, before training (offline preference data); the
 // reference is the starting policy (after the warm-up SFT on the prompts' target lists, when there is one).
 import type { ListExample } from '../../data/types.js';
-import { listSample } from '../../decode/list/list-sample.js';
 import { inEvalMode, noGrad, tensor, tidy } from '../../engine/index.js';
 import type { GenRecModel } from '../../model/genrec.js';
 import { listTokenRows, responseBatch, responseLogProbs } from '../../model/responses.js';
@@ -13,6 +12,7 @@ import type { ListReward } from '../../rewards/index.js';
 import { dpoLoss, listDpoLoss, sdpoLoss, type DpoConfig } from '../../train/rl/dpo-loss.js';
 import type { TrainTask } from '../../train/types.js';
 import type { ListRolloutSettings } from './tasks.js';
+import { listGain, responseItemsOf, sampleLists } from './sampling.js';
 
 export type PreferenceMethod = 'dpo' | 'sdpo' | 'listdpo';
 
@@ -51,37 +51,11 @@ export function buildPreferences(
       for (let start = 0; start < prompts.length; start += chunk) {
         const part = prompts.slice(start, start + chunk);
         const histories = part.map((e) => e.history);
-        const res = tidy(() =>
-          listSample(
-            {
-              model: model.stepModel(histories, { logits: s.repetitionPenalty !== 1 }),
-              constraint: model.ids.trie,
-              numUsers: part.length,
-              histories,
-            },
-            {
-              listLength: s.listLength,
-              numSamples: count,
-              temperature: s.temperature,
-              repetitionPenalty: s.repetitionPenalty,
-              seed: s.seed,
-              firstUser: start,
-              excludeHistory: s.excludeHistory,
-              scoring: 'full',
-            },
-          ),
-        );
-        const K = res.listLength;
+        const res = tidy(() => sampleLists(model, histories, count, s, s.seed, start));
         const recs = part.map((e, u) => {
-          const sampled = Array.from({ length: count }, (_, g) => {
-            const r = u * count + g;
-            return Array.from(res.items.subarray(r * K, r * K + res.itemCounts[r]));
-          });
+          const sampled = Array.from({ length: count }, (_, g) => responseItemsOf(res, u * count + g));
           const lists = method === 'listdpo' ? sampled : [e.targets, ...sampled];
-          const rewards = lists.map((l) => {
-            const v = reward.score({ list: l, targets: e.targets, history: e.history });
-            return Number.isFinite(v) ? (reward.higherIsBetter ? v : -v) : 0;
-          });
+          const rewards = lists.map((l) => listGain(reward, l, e));
           return { history: e.history, lists, ref: [] as number[], rewards };
         });
         const flatH = recs.flatMap((r) => r.lists.map(() => r.history));

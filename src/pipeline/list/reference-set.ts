@@ -6,20 +6,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { ListExample } from '../../data/types.js';
-import { listSample } from '../../decode/list/list-sample.js';
 import { inEvalMode, noGrad, tidy } from '../../engine/index.js';
 import type { GenRecModel } from '../../model/genrec.js';
 import type { ListReward } from '../../rewards/index.js';
 import { sortedReference } from '../../train/rl/bon-target.js';
 import { writeJsonAtomicSync } from '../../util/atomic.js';
+import { listGain, responseItemsOf, sampleLists, type ListSamplingSettings } from './sampling.js';
 
-export interface ReferenceSetSettings {
+export interface ReferenceSetSettings extends ListSamplingSettings {
   /** M: lists per prompt [BLADE §4.1.4: 128]. */
   size: number;
-  temperature: number;
-  repetitionPenalty: number;
-  listLength: number;
-  excludeHistory: boolean;
   seed: number;
   /** Prompts sampled together. */
   chunk: number;
@@ -77,39 +73,9 @@ export function referenceSet(
       for (let start = 0; start < prompts.length; start += s.chunk) {
         const part = prompts.slice(start, start + s.chunk);
         const histories = part.map((e) => e.history);
-        const res = tidy(() =>
-          listSample(
-            {
-              model: model.stepModel(histories, { logits: s.repetitionPenalty !== 1 }),
-              constraint: model.ids.trie,
-              numUsers: part.length,
-              histories,
-            },
-            {
-              listLength: s.listLength,
-              numSamples: s.size,
-              temperature: s.temperature,
-              repetitionPenalty: s.repetitionPenalty,
-              seed: s.seed,
-              firstUser: start,
-              excludeHistory: s.excludeHistory,
-              scoring: 'full',
-            },
-          ),
-        );
-        const K = res.listLength;
+        const res = tidy(() => sampleLists(model, histories, s.size, s, s.seed, start));
         part.forEach((e, u) => {
-          const rs: number[] = [];
-          for (let g = 0; g < s.size; g++) {
-            const r = u * s.size + g;
-            const v = reward.score({
-              list: Array.from(res.items.subarray(r * K, r * K + res.itemCounts[r])),
-              targets: e.targets,
-              history: e.history,
-            });
-            rs.push(Number.isFinite(v) ? (reward.higherIsBetter ? v : -v) : 0);
-          }
-          out.push(rs);
+          out.push(Array.from({ length: s.size }, (_, g) => listGain(reward, responseItemsOf(res, u * s.size + g), e)));
         });
       }
     }),

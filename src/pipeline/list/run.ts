@@ -28,7 +28,7 @@ import { hasPendingRun, newRunId, openRunDir, publishRun, startPendingRun } from
 import { runTrainerSeed } from '../run.js';
 import { applyThreads } from '../threads.js';
 import { isAlignMethod, type AlignMethod } from './config.js';
-import { evaluateLists, scoreLists, type ListEvalResult } from './evaluate.js';
+import { evaluateLists, perUserForJson, scoreLists, type ListEvalResult } from './evaluate.js';
 import { buildPreferences, preferenceTask, type PreferenceMethod } from './preference.js';
 import { listRolloutGenerator, listRolloutReward, listSftTask, listValidation, type ListPrompt } from './tasks.js';
 
@@ -299,9 +299,7 @@ export async function runListExperiment(cfgIn: RunConfig, opts: ListRunOptions =
     { key: 'repeated', decimals: 3 },
     { key: 'users/s', decimals: 1 },
   ]);
-  const perUser = Object.fromEntries(
-    Object.entries(test.perUser).map(([k, v]) => [k, v.map((x) => (Number.isFinite(x) ? x : null))]),
-  );
+  const perUser = perUserForJson(test.perUser);
   await writeResults(join(pending, 'results.json'), {
     kind: 'train',
     task: 'list',
@@ -324,6 +322,15 @@ export async function runListExperiment(cfgIn: RunConfig, opts: ListRunOptions =
   });
   publishRun(dir, runId);
   return { dir, config: cfg, test, references, train: trainRes, alignment, table };
+}
+
+/** A copy of `model`'s weights in eval mode: the frozen reference policy of an alignment. */
+function frozenCopy(model: GenRecModel): GenRecModel {
+  const copy = new GenRecModel(model.cfg, model.ids);
+  const src = model.parameters();
+  noGrad(() => copy.parameters().forEach((p, i) => p.assign(src[i])));
+  copy.eval();
+  return copy;
 }
 
 /** The alignment phase: prompts, the method's trainer view, and training from the init run's weights. */
@@ -367,7 +374,7 @@ function runAlignment(
   const t0 = performance.now();
   const checkpointDir = join(pending, 'align');
   if (method === 'grpo') {
-    const reference = cfg.grpo.beta > 0 ? loadRun(cfg.align.init).model : null;
+    const reference = cfg.grpo.beta > 0 ? frozenCopy(policy) : null;
     const task = grpoTask<ListPrompt>({
       policy,
       reference,
@@ -422,9 +429,7 @@ function runAlignment(
     );
     warmupSeconds = (performance.now() - w0) / 1000;
   }
-  const reference = new GenRecModel(policy.cfg, policy.ids);
-  const src = policy.parameters();
-  noGrad(() => reference.parameters().forEach((p, i) => p.assign(src[i])));
+  const reference = frozenCopy(policy);
   const p0 = performance.now();
   const count = method === 'dpo' ? 1 : method === 'sdpo' ? a.negatives : a.groupSize;
   const records = buildPreferences(reference, prompts, method as PreferenceMethod, count, rollout, reward);

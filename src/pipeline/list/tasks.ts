@@ -1,7 +1,6 @@
 // The list task's trainer views: SFT on target lists (teacher-forced, any token objective), and the list pieces
 // GRPO plugs in (src/train/rl/grpo-task.ts): a rollout generator that samples G lists per prompt, and a list reward.
 import type { ListExample } from '../../data/types.js';
-import { listSample } from '../../decode/list/list-sample.js';
 import type { GenRecModel } from '../../model/genrec.js';
 import { listTargetBatch } from '../../model/responses.js';
 import type { ListReward } from '../../rewards/index.js';
@@ -11,6 +10,7 @@ import type { TrainTask } from '../../train/types.js';
 import { Rng } from '../../util/rng.js';
 import type { ListConfig } from './config.js';
 import { evaluateLists } from './evaluate.js';
+import { listGain, responseItemsOf, sampleLists, type ListSamplingSettings } from './sampling.js';
 import type { ItemSideInfo } from '../../rewards/index.js';
 
 /** Validation of a list model: greedy-decoded lists (or `settings`' decoder) of `valid`, scored by NDCG@K (K = listLength). */
@@ -58,12 +58,8 @@ export interface ListPrompt {
   example: ListExample;
 }
 
-export interface ListRolloutSettings {
+export interface ListRolloutSettings extends ListSamplingSettings {
   groupSize: number;
-  temperature: number;
-  repetitionPenalty: number;
-  listLength: number;
-  excludeHistory: boolean;
   seed: number;
 }
 
@@ -85,29 +81,8 @@ export function listRolloutGenerator(model: GenRecModel, s: ListRolloutSettings)
     name: 'list-sample',
     generate(prompts): Rollouts {
       const histories = prompts.map((p) => p.example.history);
-      const res = listSample(
-        {
-          model: model.stepModel(histories, { logits: s.repetitionPenalty !== 1 }),
-          constraint: model.ids.trie,
-          numUsers: prompts.length,
-          histories,
-        },
-        {
-          listLength: s.listLength,
-          numSamples: s.groupSize,
-          temperature: s.temperature,
-          repetitionPenalty: s.repetitionPenalty,
-          seed: batchSeed(s.seed, prompts),
-          firstUser: 0,
-          excludeHistory: s.excludeHistory,
-          scoring: 'full',
-        },
-      );
-      const R = prompts.length * s.groupSize;
-      const K = res.listLength;
-      const items = Array.from({ length: R }, (_, r) =>
-        Array.from(res.items.subarray(r * K, r * K + res.itemCounts[r])),
-      );
+      const res = sampleLists(model, histories, s.groupSize, s, batchSeed(s.seed, prompts), 0);
+      const items = Array.from({ length: prompts.length * s.groupSize }, (_, r) => responseItemsOf(res, r));
       return {
         groupSize: s.groupSize,
         rows: { tokens: res.tokens, lengths: res.lengths, width: res.width },
@@ -119,19 +94,14 @@ export function listRolloutGenerator(model: GenRecModel, s: ListRolloutSettings)
   };
 }
 
-/** A list reward of each rollout against its prompt's target list and history. */
+/** A list reward of each rollout against its prompt's target list and history, higher is better (listGain). */
 export function listRolloutReward(reward: ListReward): RolloutReward<ListPrompt> {
   return {
     name: reward.name,
     score(prompts, ro) {
       const G = ro.groupSize;
       const out = new Float64Array(ro.items.length);
-      for (let r = 0; r < out.length; r++) {
-        const e = prompts[Math.floor(r / G)].example;
-        const v = reward.score({ list: ro.items[r], targets: e.targets, history: e.history });
-        // undefined rewards (e.g. MGU of a list without genre evidence) count as the worst of the group's direction
-        out[r] = Number.isFinite(v) ? (reward.higherIsBetter ? v : -v) : 0;
-      }
+      for (let r = 0; r < out.length; r++) out[r] = listGain(reward, ro.items[r], prompts[Math.floor(r / G)].example);
       return out;
     },
   };
