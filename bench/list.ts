@@ -42,7 +42,7 @@ const SEEDED = new Set(['sft', 'grpo']);
  * validation split); alignment: G = 8 (the paper's 16 halved for this 2-core machine), 2 epochs, lr 1e-4 (GRPO
  * seed 0's validation NDCG@10: 0.1056 at 1e-4, 0.1011 at 3e-4; SFT 0.1029).
  */
-const SFT_LAYER = {
+export const SFT_LAYER = {
   task: 'list',
   preset: 'base',
   objective: 'sft',
@@ -50,22 +50,25 @@ const SFT_LAYER = {
   trainer: { epochs: 3, patience: 0, batchSize: 128 },
 };
 // the reward: NDCG over the whole list of 10 (the registry's ndcg defaults to k = 5)
-const ALIGN_LAYER = { align: { groupSize: 8, epochs: 2, lr: 1e-4, batchPrompts: 16 }, rewards: { ndcg: { k: 10 } } };
+export const ALIGN_LAYER = {
+  align: { groupSize: 8, epochs: 2, lr: 1e-4, batchPrompts: 16 },
+  rewards: { ndcg: { k: 10 } },
+};
 /**
  * The DPO family's learning rate, chosen on validation (S-DPO seed 0: validation NDCG@10 0.0249 at lr 1e-4, a
  * collapse; 0.0950 at 1e-5): their loss sums the log-probs of every token of a list, so the same lr moves the policy
  * much further than GRPO's token mean.
  */
-const PREFERENCE_LAYER = { align: { lr: 1e-5 } };
-const PREFERENCE_METHODS = new Set(['dpo', 'sdpo', 'listdpo']);
-const SMOKE_LAYER = {
+export const PREFERENCE_LAYER = { align: { lr: 1e-5 } };
+export const PREFERENCE_METHODS = new Set(['dpo', 'sdpo', 'listdpo']);
+export const SMOKE_LAYER = {
   preset: 'tiny',
   trainer: { epochs: 1 },
   list: { validUsers: 64 },
   align: { prompts: 64, validPrompts: 32, groupSize: 4, epochs: 1, batchPrompts: 16 },
 };
 
-interface MethodResult {
+export interface MethodResult {
   dir: string;
   mean: Record<string, number>;
   perUser: Record<string, Float64Array>;
@@ -116,7 +119,7 @@ function fromListResults(dir: string, r: ListResultsFile, reused: boolean): Meth
   };
 }
 
-async function trainOrReuseList(cfg: RunConfig, ds: ListDataset, reuse: boolean): Promise<MethodResult> {
+export async function trainOrReuseList(cfg: RunConfig, ds: ListDataset, reuse: boolean): Promise<MethodResult> {
   const file = join(cfg.out, 'results.json');
   if (reuse && existsSync(file)) {
     const r = readJsonFile(file) as ListResultsFile;
@@ -133,7 +136,7 @@ async function trainOrReuseList(cfg: RunConfig, ds: ListDataset, reuse: boolean)
  * Inference-only lists of the SFT run in `sftDir` on the test split (method `name`): Best-of-N (`n` sampled lists, the
  * best by oracle NDCG) or beam search (`n` = 0); cached in runs/bench/<set>-list-<name>-s<seed>/eval.json by run id.
  */
-function inferenceRun(
+export function inferenceRun(
   sftDir: string,
   name: string,
   n: number,
@@ -202,7 +205,7 @@ function inferenceRun(
   };
 }
 
-function bootstrap(a: MethodResult[], b: MethodResult[], metric: string): BootstrapResult {
+export function listBootstrap(a: MethodResult[], b: MethodResult[], metric: string): BootstrapResult {
   const avg = (runs: MethodResult[]): Float64Array => {
     const n = runs[0].perUser[metric].length;
     const out = new Float64Array(n);
@@ -333,8 +336,8 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
       const n = Math.min(results[a].length, results[b].length);
       const sa = results[a].slice(0, n);
       const sb = results[b].slice(0, n);
-      const r = bootstrap(sa, sb, metric);
-      const seed0 = n > 1 ? bootstrap(sa.slice(0, 1), sb.slice(0, 1), metric) : r;
+      const r = listBootstrap(sa, sb, metric);
+      const seed0 = n > 1 ? listBootstrap(sa.slice(0, 1), sb.slice(0, 1), metric) : r;
       const text = (x: BootstrapResult): string =>
         `${x.diff >= 0 ? '+' : ''}${x.diff.toFixed(4)} [${x.lo.toFixed(4)}, ${x.hi.toFixed(4)}] ${x.verdict}`;
       log(

@@ -10,6 +10,7 @@ import { scoringBench } from './scoring.js';
 import { figureBench } from './figure.js';
 import { serveBench } from './serve.js';
 import { listBench } from './list.js';
+import { bladeBench } from './blade.js';
 
 export const BENCHES: Record<string, Bench> = {
   engine: engineBench,
@@ -23,4 +24,5 @@ export const BENCHES: Record<string, Bench> = {
   figure: figureBench,
   serve: serveBench,
   list: listBench,
+  blade: bladeBench,
 };

@@ -4,7 +4,7 @@ import { unusedObjectiveSections } from '../train/objectives/registry.js';
 import { isAlignMethod } from '../pipeline/list/config.js';
 
 const ALIGN_SECTIONS = ['align', 'rewards', 'advantage', 'grpo', 'dpo'];
-const LIST_SECTIONS = ['list', ...ALIGN_SECTIONS];
+const LIST_SECTIONS = ['list', ...ALIGN_SECTIONS, 'bon'];
 
 /**
  * The config sections `cfg`'s run never reads: those of the objectives it does not train with, and the list task's
@@ -14,7 +14,8 @@ const LIST_SECTIONS = ['list', ...ALIGN_SECTIONS];
 export function unusedSections(cfg: RunConfig): string[] {
   const out = unusedObjectiveSections(cfg.objective);
   if (cfg.task !== 'list') out.push(...LIST_SECTIONS);
-  else if (!isAlignMethod(cfg.objective)) out.push(...ALIGN_SECTIONS);
+  else if (!isAlignMethod(cfg.objective)) out.push(...ALIGN_SECTIONS, 'bon');
+  else if (cfg.objective !== 'bon' && cfg.objective !== 'blade') out.push('bon');
   return out;
 }
 

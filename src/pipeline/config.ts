@@ -16,6 +16,7 @@ import { checkTitleConfig, TitleIdentifierConfigDef } from '../ids/config.js';
 import { RewardsConfig } from '../rewards/registry.js';
 import { AdvantageConfig } from '../train/rl/advantages.js';
 import { GrpoConfig } from '../train/rl/grpo-loss.js';
+import { BonTargetConfig } from '../train/rl/bon-target.js';
 import { DpoConfig } from '../train/rl/dpo-loss.js';
 import { ALIGN_METHODS, AlignConfig, isAlignMethod, ListConfig } from './list/config.js';
 
@@ -126,6 +127,7 @@ const RUN_KEYS_TAIL = {
   advantage: AdvantageConfig,
   grpo: GrpoConfig,
   dpo: DpoConfig,
+  bon: BonTargetConfig,
 };
 
 /** The alignment methods' one-line docs (the `objective` values of the list task beyond the token objectives). */
@@ -134,6 +136,9 @@ const ALIGN_DOCS: Record<(typeof ALIGN_METHODS)[number], string> = {
   dpo: 'list task: DPO, the target list against a sampled list (BLADE §4.1.2).',
   sdpo: 'list task: S-DPO, the target list against align.negatives sampled lists.',
   listdpo: 'list task: List-DPO, pairs of sampled lists ordered by their reward.',
+  bon: 'list task: static Best-of-N alignment (vBoN, BLADE eq. 5–7): GRPO on (N − 1)·log F_ref of the reward, F_ref from bon.referenceSize lists of the init policy (τ = 0).',
+  blade:
+    'list task: BLADE (eq. 11–15): GRPO on (N − 1)·log F̂, F̂ fusing the reference counts with the current group’s (bon.tau; bon.referenceSize 0 = no prior).',
 };
 
 /** One config section per registered objective, keyed by its registry name, in registry order. */

@@ -132,6 +132,21 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Called after each epoch, once its checkpoints are on disk. */
   onEpoch?: (record: EpochRecord, info: { stopping: boolean; checkpointDir?: string }) => void;
+  /** Called after each optimizer step (per-step curves: the task's logs, the gradient norm). */
+  onStep?: (record: StepRecord) => void;
+}
+
+/** One optimizer step, for per-step diagnostics (EpochRecord holds the epoch means). */
+export interface StepRecord {
+  epoch: number;
+  /** 1-based, cumulative over epochs. */
+  step: number;
+  loss: number;
+  /** The task's logs of the step (means over its accumulated batches). */
+  logs: Record<string, number>;
+  /** Global gradient L2 norm before clipping (null when clipping is off). */
+  gradNorm: number | null;
+  lr: number;
 }
 
 /** State persisted in `last.safetensors`. */
@@ -325,6 +340,7 @@ export function train<E>(
       opt.zeroGrad();
       let items = 0;
       let stepLoss = 0;
+      const stepLogs: Record<string, number> = {};
       for (let k = 0; k < count; k++) {
         const b = first + k;
         const idx = order.subarray(b * cfg.batchSize, Math.min(n, (b + 1) * cfg.batchSize));
@@ -337,17 +353,20 @@ export function train<E>(
         stepLoss += r.loss / count;
         items += batch.length;
         for (const [key, v] of Object.entries(r.logs ?? {})) {
+          stepLogs[key] = (stepLogs[key] ?? 0) + v / count;
           const arr = logSums.get(key) ?? [];
           arr.push(v);
           logSums.set(key, arr);
         }
       }
-      if (cfg.maxGradNorm > 0) norms.push(clipGradNorm(params, cfg.maxGradNorm));
+      const gradNorm = cfg.maxGradNorm > 0 ? clipGradNorm(params, cfg.maxGradNorm) : null;
+      if (gradNorm !== null) norms.push(gradNorm);
       lr = learningRateAt(st.step, sched);
       opt.setLr(lr);
       opt.step();
       st.step++;
       progress.update({ items, loss: stepLoss });
+      opts.onStep?.({ epoch, step: st.step, loss: stepLoss, logs: stepLogs, gradNorm, lr });
     }
     const trainSec = (performance.now() - t0) / 1000;
 

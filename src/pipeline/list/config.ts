@@ -70,7 +70,7 @@ export const ListConfig = defineConfig('list', {
 export type ListConfig = ConfigOf<typeof ListConfig>;
 
 /** The alignment methods of the list task (the `objective` values beyond the token objectives). */
-export const ALIGN_METHODS = ['grpo', 'dpo', 'sdpo', 'listdpo'] as const;
+export const ALIGN_METHODS = ['grpo', 'dpo', 'sdpo', 'listdpo', 'bon', 'blade'] as const;
 export type AlignMethod = (typeof ALIGN_METHODS)[number];
 export const isAlignMethod = (name: string): name is AlignMethod => (ALIGN_METHODS as readonly string[]).includes(name);
 
@@ -134,5 +134,11 @@ export const AlignConfig = defineConfig('align', {
   epochs: int({ default: 3, min: 1, doc: 'Alignment epochs over the prompts.', paper: 'BLADE §4.1.4: 3 epochs' }),
   batchPrompts: int({ default: 16, min: 1, doc: 'Prompts per optimizer step (each with its G rollouts).' }),
   seed: int({ default: 0, min: 0, doc: 'Seed of the rollouts (per prompt, sample and epoch).' }),
+  validEverySteps: int({
+    default: 0,
+    min: 0,
+    doc: 'GRPO / BoN / BLADE: also decode the validation prompts every this many optimizer steps and record their metrics (the curve of BLADE Fig. 4; 0 = after each epoch only).',
+    paper: 'BLADE Fig. 4: validation Recall@5 over training steps',
+  }),
 });
 export type AlignConfig = ConfigOf<typeof AlignConfig>;

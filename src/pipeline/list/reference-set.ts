@@ -44,6 +44,18 @@ function cacheKey(prompts: readonly ListExample[], s: ReferenceSetSettings, src:
   return JSON.stringify({ ...src, settings, prompts: h.digest('hex').slice(0, 16), n: prompts.length });
 }
 
+/** A file name for the reference set of this key (different settings or models never share a file). */
+export function referenceSetFileName(
+  prompts: readonly ListExample[],
+  s: ReferenceSetSettings,
+  src: ReferenceSetSource,
+): string {
+  return `reference-${createHash('sha256')
+    .update(cacheKey(prompts, s, src))
+    .digest('hex')
+    .slice(0, 16)}.json`;
+}
+
 /**
  * The reference rewards of `prompts` under `model` and `reward`: read from `cacheFile` when it holds this key,
  * otherwise sampled (listSample; per-response seeded streams, so chunking does not matter) and written atomically.

@@ -2,17 +2,20 @@
 // sft / msl: selected on validation, optionally refit) or alignment of a trained list run (align.init; grpo, dpo,
 // sdpo, listdpo on align.prompts training prompts, the epoch chosen on align.validPrompts) → greedy test lists →
 // list metrics beside the most-popular list → results, published atomically like every run (../run-dir.ts).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { saveCheckpoint, type CheckpointMeta } from '../../engine/checkpoint.js';
-import { manualSeed, noGrad } from '../../engine/index.js';
+import { inEvalMode, manualSeed, noGrad, tidy } from '../../engine/index.js';
 import type { ListDataset, ListExample, NextItemDataset } from '../../data/types.js';
 import { GenRecModel } from '../../model/genrec.js';
 import { createReward, itemSideInfo, type ItemSideInfo, type ListReward } from '../../rewards/index.js';
 import { createObjective } from '../../train/objectives/registry.js';
 import { grpoTask, type GrpoTotals } from '../../train/rl/grpo-task.js';
+import { bonRolloutReward } from '../../train/rl/bon-reward.js';
+import type { BonTargetConfig } from '../../train/rl/bon-target.js';
 import { selectThenRefit } from '../../train/select.js';
 import { train, type TrainResult } from '../../train/trainer.js';
-import type { TrainerConfig } from '../../train/trainer.js';
+import type { StepRecord, TrainerConfig } from '../../train/trainer.js';
 import { writeResults } from '../../report/results.js';
 import { formatConsoleTable, type Row } from '../../report/table.js';
 import { writeJsonAtomicSync } from '../../util/atomic.js';
@@ -30,6 +33,7 @@ import { applyThreads } from '../threads.js';
 import { isAlignMethod, type AlignMethod } from './config.js';
 import { evaluateLists, perUserForJson, scoreLists, type ListEvalResult } from './evaluate.js';
 import { buildPreferences, preferenceTask, type PreferenceMethod } from './preference.js';
+import { referenceSet, referenceSetFileName } from './reference-set.js';
 import { listRolloutGenerator, listRolloutReward, listSftTask, listValidation, type ListPrompt } from './tasks.js';
 
 type Log = (line: string) => void;
@@ -63,8 +67,128 @@ export interface AlignmentStats {
   rolloutListsPerSec?: number;
   rolloutTokensPerSec?: number;
   modelCalls?: number;
+  /** Seconds in the reward plug-in (BoN / BLADE: the target's share of a step). */
+  rewardSeconds?: number;
   preferenceSeconds?: number;
   warmupSeconds?: number;
+  /** BoN / BLADE: the target's settings and its reference set. */
+  bon?: BonStats;
+  /** GRPO / BoN / BLADE: per optimizer step, the task's diagnostics, gradient norm and (every align.validEverySteps) validation metrics. */
+  steps?: StepPoint[];
+}
+
+export interface BonStats {
+  n: number;
+  tau: number;
+  ties: string;
+  referenceSize: number;
+  referenceFile: string | null;
+  referenceReused: boolean;
+  referenceSeconds: number;
+  /** Mean over prompts of the reference rewards' mean and maximum. */
+  referenceMean: number;
+  referenceMax: number;
+}
+
+/** Which of a step's logs the trace keeps (the rest stay in the epoch means). */
+const TRACE_LOGS = ['reward', 'baseReward', 'saturated', 'meanAbsAdvantage', 'zeroAdvGroups', 'kl', 'clipFraction'];
+
+export interface StepPoint {
+  step: number;
+  epoch: number;
+  loss: number;
+  gradNorm: number | null;
+  logs: Record<string, number>;
+  validation?: Record<string, number>;
+}
+
+/**
+ * The per-step trace of an alignment run, saved with each epoch's checkpoint (align/trace.json) so that a resumed run
+ * keeps the steps it had; steps at or after a resumed step are replaced.
+ */
+class StepTrace {
+  steps: StepPoint[] = [];
+  constructor(
+    private readonly file: string,
+    resuming: boolean,
+  ) {
+    if (resuming && existsSync(file)) this.steps = (readJsonFile(file) as { steps: StepPoint[] }).steps;
+  }
+  add(s: StepRecord, validation?: Record<string, number>): void {
+    while (this.steps.length > 0 && this.steps[this.steps.length - 1].step >= s.step) this.steps.pop();
+    const logs = Object.fromEntries(TRACE_LOGS.filter((k) => s.logs[k] !== undefined).map((k) => [k, s.logs[k]]));
+    this.steps.push({
+      step: s.step,
+      epoch: s.epoch,
+      loss: s.loss,
+      gradNorm: s.gradNorm,
+      logs,
+      ...(validation ? { validation } : {}),
+    });
+  }
+  save(): void {
+    writeJsonAtomicSync(this.file, { steps: this.steps });
+  }
+}
+
+/**
+ * BoN alignment's / BLADE's target: the reference set of the prompts under the init policy (cached), and the target's
+ * settings (objective 'bon' is τ = 0 whatever bon.tau says; 'blade' with referenceSize 0 is the no-prior variant).
+ */
+function bonTarget(
+  method: 'bon' | 'blade',
+  cfg: RunConfig,
+  ds: ListDataset,
+  init: ReturnType<typeof loadRun>,
+  prompts: readonly ListExample[],
+  reward: ListReward,
+  rollout: { temperature: number; repetitionPenalty: number; listLength: number; excludeHistory: boolean },
+  log: Log,
+): { reference: (Float64Array | null)[]; cfg: BonTargetConfig; stats: BonStats } {
+  const b = cfg.bon;
+  const tau = method === 'bon' ? 0 : b.tau;
+  if (method === 'bon' && b.referenceSize === 0)
+    throw new Error('objective bon (static BoN alignment) needs a reference set: bon.referenceSize must be > 0');
+  if (tau === 0 && b.referenceSize === 0)
+    throw new Error('objective blade with bon.tau 0 and bon.referenceSize 0 has nothing to estimate F̂ from');
+  if (method === 'bon' && b.tau !== 0)
+    log(`align: bon is static BoN alignment: τ = 0 (bon.tau ${b.tau} applies to blade)`);
+  let reference: (Float64Array | null)[] = prompts.map(() => null);
+  let file: string | null = null;
+  let reused = false;
+  let seconds = 0;
+  if (b.referenceSize > 0) {
+    const settings = { ...rollout, size: b.referenceSize, seed: b.referenceSeed, chunk: 16 };
+    const src = {
+      model: init.runId ?? cfg.align.init,
+      data: ds.fingerprint,
+      reward: { name: reward.name, config: cfg.rewards[cfg.align.reward as keyof RunConfig['rewards']] },
+    };
+    file = join(b.cacheDir || join(cfg.align.init, 'bon-reference'), referenceSetFileName(prompts, settings, src));
+    log(`align: reference set, M = ${b.referenceSize} lists for each of ${prompts.length} prompts (${file})`);
+    const ref = referenceSet(init.model, prompts, reward, settings, src, file);
+    reference = ref.rewards;
+    reused = ref.reused;
+    seconds = ref.seconds;
+    log(`align: reference set ${reused ? 'reused' : 'sampled'} in ${seconds.toFixed(1)}s`);
+  }
+  const mean = (f: (r: Float64Array) => number): number =>
+    reference.reduce((s, r) => s + (r && r.length ? f(r) : 0), 0) / Math.max(reference.length, 1);
+  const stats: BonStats = {
+    n: b.n,
+    tau,
+    ties: b.ties,
+    referenceSize: b.referenceSize,
+    referenceFile: file,
+    referenceReused: reused,
+    referenceSeconds: seconds,
+    referenceMean: mean((r) => r.reduce((s, x) => s + x, 0) / r.length),
+    referenceMax: mean((r) => r[r.length - 1]),
+  };
+  log(
+    `align: target ${method === 'bon' ? 'static BoN (τ = 0)' : `BLADE (τ = ${tau}${b.referenceSize === 0 ? ', no prior' : ''})`}, N = ${b.n}, ties ${b.ties}; reference reward mean ${stats.referenceMean.toFixed(4)}, max ${stats.referenceMax.toFixed(4)} (prompt means)`,
+  );
+  return { reference, cfg: { ...b, tau }, stats };
 }
 
 function defaultListRunDir(cfg: RunConfig): string {
@@ -373,14 +497,17 @@ function runAlignment(
   log(`align: ${method} on ${prompts.length} prompts (validation ${validSet.length}), ${a.epochs} epochs, lr ${a.lr}`);
   const t0 = performance.now();
   const checkpointDir = join(pending, 'align');
-  if (method === 'grpo') {
+  if (method === 'grpo' || method === 'bon' || method === 'blade') {
     const reference = cfg.grpo.beta > 0 ? frozenCopy(policy) : null;
+    const target = method === 'grpo' ? null : bonTarget(method, cfg, ds, init, prompts, reward, rollout, log);
+    const baseReward = listRolloutReward(reward);
+    const trace = new StepTrace(join(checkpointDir, 'trace.json'), resuming);
     const task = grpoTask<ListPrompt>({
       policy,
       reference,
       history: (p) => p.example.history,
       generator: listRolloutGenerator(policy, rollout),
-      reward: listRolloutReward(reward),
+      reward: target ? bonRolloutReward(baseReward, (p) => target.reference[p.index] ?? null, target.cfg) : baseReward,
       grpo: cfg.grpo,
       advantage: cfg.advantage,
       updates: a.updates,
@@ -392,7 +519,19 @@ function runAlignment(
       task,
       prompts.map((example, index) => ({ index, example })),
       trainer,
-      { checkpointDir, resume: resuming, log },
+      {
+        checkpointDir,
+        resume: resuming,
+        log,
+        onStep: (s) => {
+          const v =
+            validate && a.validEverySteps > 0 && s.step % a.validEverySteps === 0
+              ? inEvalMode(policy, () => tidy(() => noGrad(() => validate())))
+              : undefined;
+          trace.add(s, v?.metrics);
+        },
+        onEpoch: () => trace.save(),
+      },
     );
     reference?.dispose();
     const t: GrpoTotals = task.totals();
@@ -407,9 +546,12 @@ function runAlignment(
         seconds,
         rolloutSeconds: t.rolloutSeconds,
         updateSeconds: Math.max(0, trainSeconds - t.rolloutSeconds),
+        rewardSeconds: t.rewardSeconds,
         rolloutListsPerSec: t.responses / Math.max(t.rolloutSeconds, 1e-9),
         rolloutTokensPerSec: t.responseTokens / Math.max(t.rolloutSeconds, 1e-9),
         modelCalls: t.modelCalls,
+        ...(target ? { bon: target.stats } : {}),
+        steps: trace.steps,
       },
     };
   }

@@ -16,7 +16,7 @@
 //   τ > 0), which keeps F̂ monotone in r and the proxy reward finite for every finite reward.
 // - saturation: F̂ = 1 (every reference and counted batch reward at or below r): the static target's failure mode
 //   (indiscriminate supervision, gradient decay: §3.1); saturatedShare reports it.
-import { defineConfig, int, num, oneOf, type ConfigOf } from '../../util/config.js';
+import { defineConfig, int, num, oneOf, str, type ConfigOf } from '../../util/config.js';
 
 export const BonTargetConfig = defineConfig('bon', {
   n: int({
@@ -34,6 +34,17 @@ export const BonTargetConfig = defineConfig('bon', {
   ties: oneOf(['below', 'atOrBelow'], {
     default: 'below',
     doc: "Which rewards count for F̂(r): strictly below r ('below', eq. 14) or at or below ('atOrBelow', eq. 5's CDF).",
+  }),
+  referenceSize: int({
+    default: 128,
+    min: 0,
+    doc: 'M: reference lists sampled per prompt from the frozen init policy (align.temperature, align.repetitionPenalty), once, cached on disk; 0 = BLADE without the prior (the batch alone; needs τ > 0).',
+    paper: 'BLADE §4.1.4: M = 128; Fig. 5–6 "w/o prior"',
+  }),
+  referenceSeed: int({ default: 1, min: 0, doc: 'Seed of the reference lists (distinct from align.seed’s rollouts).' }),
+  cacheDir: str({
+    default: '',
+    doc: 'Where reference sets are cached (one file per model, data, prompts, sampling settings and reward); empty = <align.init>/bon-reference.',
   }),
 });
 export type BonTargetConfig = ConfigOf<typeof BonTargetConfig>;

@@ -69,6 +69,8 @@ export interface GrpoTotals {
   responseTokens: number;
   modelCalls: number;
   rolloutSeconds: number;
+  /** Seconds in the reward plug-in (BLADE's target vs static BoN's: the only part of a step where they differ). */
+  rewardSeconds: number;
   /** Seconds of the policy's forward passes in the loss (backward and optimizer steps: the trainer's time minus rollouts). */
   forwardSeconds: number;
 }
@@ -105,6 +107,7 @@ export function grpoTask<P>(o: GrpoTaskOptions<P>): TrainTask<P> & { totals(): G
     responseTokens: 0,
     modelCalls: 0,
     rolloutSeconds: 0,
+    rewardSeconds: 0,
     forwardSeconds: 0,
   };
 
@@ -120,7 +123,9 @@ export function grpoTask<P>(o: GrpoTaskOptions<P>): TrainTask<P> & { totals(): G
       throw new Error(
         `grpo: generator '${o.generator.name}' returned ${ro.rows.lengths.length} responses for ${P} prompts × G = ${G}`,
       );
+    const tr = performance.now();
     const rewards = o.reward.score(batch, ro);
+    totals.rewardSeconds += (performance.now() - tr) / 1000;
     if (rewards.length !== R)
       throw new Error(`grpo: reward '${o.reward.name}' gave ${rewards.length} values for ${R} responses`);
     const adv = noGrad(() =>
