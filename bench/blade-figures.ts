@@ -13,6 +13,8 @@ export interface CurveRun {
 
 interface FigureInput {
   curves: CurveRun[];
+  /** Validation metrics at step 0 (the init run), drawn as every curve's first point when given. */
+  start?: Record<string, number>;
   tau?: { points: { tau: number; 'recall@5': number; validation: number | null }[]; chosen: number };
   group?: { points: { G: number; prior: boolean; 'recall@5': number; 'ndcg@5': number }[] };
   composite?: {
@@ -59,7 +61,10 @@ function figure(title: string, caption: string, panels: object[]): ChartSpec {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: title, subtitle: caption, anchor: 'start' },
     background: 'white',
-    hconcat: panels,
+    // two panels per row
+    vconcat: Array.from({ length: Math.ceil(panels.length / 2) }, (_, i) => ({
+      hconcat: panels.slice(2 * i, 2 * i + 2),
+    })),
     config: { view: { stroke: '#ddd' } },
   } as unknown as ChartSpec;
 }
@@ -73,17 +78,18 @@ export async function bladeFigures(dir: string, f: FigureInput, set: string): Pr
         const ys = smooth(c.steps.map(key), W);
         return c.steps.map((s, i) => ({ step: s.step, value: ys[i], run: c.label }));
       });
-    const val = f.curves.flatMap((c) =>
-      c.steps
+    const val = f.curves.flatMap((c) => [
+      ...(f.start?.['recall@5'] !== undefined ? [{ step: 0, value: f.start['recall@5'], run: c.label }] : []),
+      ...c.steps
         .filter((s) => s.validation?.['recall@5'] !== undefined)
         .map((s) => ({ step: s.step, value: s.validation!['recall@5'], run: c.label })),
-    );
+    ]);
     out.push({
       file: join(dir, 'blade-fig4-curves.svg'),
       svg: await chartSvg(
         figure(
           `BLADE Fig. 4 on ${set}: static target (τ = 0) vs BLADE (τ = 0.3)`,
-          `validation Recall@5 every 16 steps; diagnostics per step, trailing mean over ${W} steps`,
+          `validation Recall@5 (512 prompts) every 16 steps from the SFT model (step 0); diagnostics per step, trailing mean over ${W} steps`,
           [
             linePanel('validation Recall@5', val, 'step', 'value', 'run', 'step'),
             linePanel(
@@ -150,7 +156,12 @@ export async function bladeFigures(dir: string, f: FigureInput, set: string): Pr
     const panel = (reward: string, aux: 'mgu' | 'ild', title: string): object => {
       const pts: Datum[] = f
         .composite!.points.filter((p) => p.reward === reward)
-        .map((p) => ({ ndcg: p['ndcg@5'], aux: p[aux], label: `λ = ${p.lambda}`, kind: 'BLADE-N composite' }));
+        .map((p) => ({
+          ndcg: p['ndcg@5'],
+          aux: p[aux],
+          label: p.lambda === 0 ? 'λ = 0 (BLADE-N)' : `λ = ${p.lambda}`,
+          kind: 'BLADE-N composite',
+        }));
       if (sft) pts.push({ ndcg: sft['ndcg@5'], aux: sft[aux], label: 'SFT', kind: 'SFT' });
       return {
         title,

@@ -15,27 +15,22 @@
 // Prints tables; figures (SVG) go to --figures (default runs/bench/blade-figures); the last line is one JSON object
 // keyed by method.
 import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { ListDataset } from '../src/data/types.js';
+import { join } from 'node:path';
 import { meanStd, type BootstrapResult } from '../src/eval/stats.js';
-import { BENCH_ROOT } from '../src/experiment/naming.js';
-import { RunConfigDef, resolveRunConfig, type RunConfig } from '../src/pipeline/config.js';
-import { loadListDatasetFromSpec } from '../src/pipeline/dataset.js';
-import { applyThreads } from '../src/pipeline/threads.js';
 import { formatConsoleTable, type Row } from '../src/report/table.js';
 import { writeFileAtomicSync } from '../src/util/atomic.js';
 import { readJsonFile } from '../src/util/json-file.js';
 import { codeVersion } from '../src/util/version.js';
-import { benchCommand, configFlags, smokeRoot, type BenchArgs } from './args.js';
+import { benchCommand, type BenchArgs } from './args.js';
 import { benchLog as log } from './baselines.js';
 import { bladeFigures, type CurveRun } from './blade-figures.js';
 import { stepCostRatio } from './blade-cost.js';
 import {
   inferenceRun,
+  listBenchContext,
   listBootstrap,
+  metricSummary,
   PREFERENCE_LAYER,
-  SFT_LAYER,
-  SMOKE_LAYER,
   trainOrReuseList,
   type MethodResult,
 } from './list.js';
@@ -59,7 +54,7 @@ const REPORT = ['recall@3', 'recall@5', 'ndcg@3', 'ndcg@5', 'ndcg@10', 'mgu', 'i
  * 2 epochs; validation (512 prompts) every 16 of the 256 steps for Fig. 4's curve. lr 1e-4 is GRPO's, chosen on
  * validation in `bench list`. The rewards score the whole list of 10 (the registry's cut-offs default to 5).
  */
-export const BLADE_LAYER = {
+const BLADE_LAYER = {
   align: {
     prompts: 2048,
     validPrompts: 512,
@@ -82,6 +77,8 @@ interface Experiment {
   part: Part;
   /** Run for every seed (the rest on seed 0). */
   seeded?: boolean;
+  /** Seed 0 is this run (the same configuration, trained under another name), e.g. a sweep point. */
+  alias?: string;
   /** 'sft': the init runs; 'beam': beam-search lists of SFT seed 0; otherwise an alignment run. */
   kind?: 'sft' | 'beam';
   layer?: object;
@@ -100,6 +97,9 @@ const EXPERIMENTS: Experiment[] = [
   { name: 'blade-r', part: 'table', layer: blade({ align: { reward: 'recall' } }) },
   { name: 'blade-n', part: 'table', seeded: true, layer: blade() },
   { name: 'beam', part: 'table', kind: 'beam' },
+  // the one extra, validation-chosen attempt at BLADE-N > BoN: τ = 1.0 had the best validation NDCG@10 of the τ
+  // sweep (seed 0: 0.1078 vs 0.0993–0.1030 for τ = 0, 0.1, 0.3, 0.5), so it gets seeds 1 and 2 too
+  { name: 'blade-n-tau1', part: 'table', seeded: true, alias: 'blade-tau1', layer: blade({ bon: { tau: 1.0 } }) },
   ...TAUS.map((t) => ({ name: `blade-tau${t}`, part: 'tau' as const, layer: blade({ bon: { tau: t } }) })),
   ...GROUPS.map((g) => ({ name: `blade-g${g}`, part: 'group' as const, layer: blade({ align: { groupSize: g } }) })),
   ...[...GROUPS, 8].map((g) => ({
@@ -164,27 +164,8 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
   for (const o of only ?? [])
     if (!EXPERIMENTS.some((e) => e.name === o.split('@')[0]))
       throw new Error(`bench blade: --only '${o}' names no run (known: ${EXPERIMENTS.map((e) => e.name).join(', ')})`);
-  const root = smoke ? smokeRoot('blade') : BENCH_ROOT;
+  const { root, set, reuse, config, ds } = listBenchContext('blade', args, smoke, [BLADE_SMOKE_LAYER]);
   const figDir = (args.options.figures as string | undefined) ?? join(root, smoke ? 'figures' : 'blade-figures');
-  const dataDir = (args.options.dataDir as string | undefined) ?? resolve('..', 'shared', 'data');
-  const spec = smoke ? 'embedded:genre-drift?task=list' : `sequences:${join(dataDir, 'movielens-1m')}?task=list`;
-  if (!smoke && !existsSync(join(dataDir, 'movielens-1m')))
-    throw new Error(
-      `bench blade: ${join(dataDir, 'movielens-1m')} is missing (give --dataDir; --smoke runs on the embedded set)`,
-    );
-  const set = smoke ? 'genre-drift' : 'ml1m';
-  const reuse = args.options.reuse ?? true;
-  const flags = configFlags(RunConfigDef, args);
-  const config = (layers: object[], out: string): RunConfig =>
-    resolveRunConfig([
-      { value: { ...SFT_LAYER, dataset: spec, out }, source: 'bench blade' },
-      ...layers.map((value) => ({ value, source: 'bench blade' })),
-      ...(smoke ? [{ value: SMOKE_LAYER, source: 'bench blade --smoke' }] : []),
-      ...(smoke ? [{ value: BLADE_SMOKE_LAYER, source: 'bench blade --smoke' }] : []),
-      { value: flags, source: 'command line' },
-    ]);
-  const ds: ListDataset = loadListDatasetFromSpec(spec);
-  applyThreads(config([], '').threads, log);
   log(
     `[bench blade] ${ds.name}: ${ds.train.length} / ${ds.valid.length} / ${ds.test.length} lists; parts ${parts.join(', ')}; ${seeds} seed(s)${only ? `; only ${only.join(', ')}` : ''}`,
   );
@@ -197,30 +178,32 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
     ),
   );
   const seedsOf = (e: Experiment): number[] => (e.seeded ? Array.from({ length: seeds }, (_, s) => s) : [0]);
-  const selected = (name: string, s: number): boolean =>
-    only === null || only.includes(name) || only.includes(`${name}@${s}`);
 
   const results: Record<string, MethodResult[]> = {};
   const infos: Record<string, AlignInfo[]> = {};
-  // the SFT runs first (every alignment starts from one), then the rest in the listed order
-  for (const e of EXPERIMENTS) {
-    if (!wanted.has(e.name)) continue;
-    for (const s of seedsOf(e)) {
-      if (e.kind !== 'sft' && !selected(e.name, s)) continue;
-      let r: MethodResult;
-      if (e.kind === 'sft') r = await trainOrReuseList(config([{ seed: s }], sftDir(s)), ds, reuse);
-      else if (e.kind === 'beam')
-        r = inferenceRun(sftDir(0), 'beam', 0, config([{ seed: 0 }], sftDir(0)), ds, root, reuse);
-      else {
-        const cfg = config(
-          [BLADE_LAYER, e.layer ?? {}, { seed: s, align: { init: sftDir(s), seed: s } }],
-          runDir(e.name, s),
-        );
-        r = await trainOrReuseList(cfg, ds, reuse);
-      }
-      (results[e.name] ??= []).push(r);
-      (infos[e.name] ??= []).push(alignInfo(r.dir));
+  // the SFT runs first (every alignment starts from one), then the rest in the listed order; --only: the SFT runs, then the named runs in the order given (to put what matters first)
+  const plan: [Experiment, number][] = [];
+  for (const e of EXPERIMENTS)
+    if (e.kind === 'sft' || (only === null && wanted.has(e.name))) for (const s of seedsOf(e)) plan.push([e, s]);
+  for (const o of only ?? []) {
+    const [name, at] = o.split('@');
+    const e = EXPERIMENTS.find((x) => x.name === name)!;
+    if (e.kind !== 'sft') for (const s of at === undefined ? seedsOf(e) : [Number(at)]) plan.push([e, s]);
+  }
+  for (const [e, s] of plan) {
+    let r: MethodResult;
+    if (e.kind === 'sft') r = await trainOrReuseList(config([{ seed: s }], sftDir(s)), ds, reuse);
+    else if (e.kind === 'beam')
+      r = inferenceRun(sftDir(0), 'beam', 0, config([{ seed: 0 }], sftDir(0)), ds, root, reuse);
+    else {
+      const cfg = config(
+        [BLADE_LAYER, e.layer ?? {}, { seed: s, align: { init: sftDir(s), seed: s } }],
+        runDir(e.alias !== undefined && s === 0 ? e.alias : e.name, s),
+      );
+      r = await trainOrReuseList(cfg, ds, reuse);
     }
+    (results[e.name] ??= []).push(r);
+    (infos[e.name] ??= []).push(alignInfo(r.dir));
   }
   if (only !== null) {
     log('[bench blade] --only: the selected runs are done; run without --only to report');
@@ -231,16 +214,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
   const json: Record<string, unknown> = {};
   const rows: Row[] = [];
   for (const [m, runs] of Object.entries(results)) {
-    const row: Row = { method: m, seeds: runs.length };
-    const entry: Record<string, unknown> = { seeds: runs.length, dirs: runs.map((r) => r.dir) };
-    for (const k of REPORT) {
-      const vals = runs.map((r) => r.mean[k]).filter((v) => v !== undefined && Number.isFinite(v));
-      if (vals.length === 0) continue;
-      const ms = meanStd(vals);
-      row[k] = ms.mean;
-      if (runs.length > 1) row[`${k} sd`] = ms.std;
-      entry[k] = { mean: ms.mean, std: Number.isFinite(ms.std) ? ms.std : null, perSeed: vals };
-    }
+    const { row, entry } = metricSummary(m, runs, REPORT);
     const inf = infos[m];
     const val = inf.map((i) => i.bestValidation).filter((x): x is number => x !== null);
     if (val.length) row['valid ndcg@10'] = meanStd(val).mean;
@@ -277,6 +251,8 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
   const pairs: [string, string][] = [
     ['blade-n', 'bon'],
     ['bon', 'sft'],
+    ['blade-n-tau1', 'bon'],
+    ['blade-n-tau1', 'sft'],
     ['blade-n', 'sft'],
     ['blade-r', 'bon'],
     ['grpo', 'sft'],
@@ -403,10 +379,20 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
       steps: seed0(m)?.info.steps ?? [],
     }))
     .filter((c) => c.steps.length > 0);
+  // step 0 of the validation curves: the SFT run's selected epoch on the same validation prompts
+  const sftVal = results.sft
+    ? (
+        readJsonFile(join(results.sft[0].dir, 'results.json')) as {
+          training: { bestEpoch: number; history: { validation?: { metrics: Record<string, number> } }[] };
+        }
+      ).training
+    : null;
+  const start = sftVal?.history[sftVal.bestEpoch - 1]?.validation?.metrics;
   const figures = await bladeFigures(
     figDir,
     {
       curves,
+      start,
       tau: out.tau as Parameters<typeof bladeFigures>[1]['tau'],
       group: out.group as Parameters<typeof bladeFigures>[1]['group'],
       composite: out.composite as Parameters<typeof bladeFigures>[1]['composite'],

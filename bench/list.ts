@@ -42,7 +42,7 @@ const SEEDED = new Set(['sft', 'grpo']);
  * validation split); alignment: G = 8 (the paper's 16 halved for this 2-core machine), 2 epochs, lr 1e-4 (GRPO
  * seed 0's validation NDCG@10: 0.1056 at 1e-4, 0.1011 at 3e-4; SFT 0.1029).
  */
-export const SFT_LAYER = {
+const SFT_LAYER = {
   task: 'list',
   preset: 'base',
   objective: 'sft',
@@ -50,7 +50,7 @@ export const SFT_LAYER = {
   trainer: { epochs: 3, patience: 0, batchSize: 128 },
 };
 // the reward: NDCG over the whole list of 10 (the registry's ndcg defaults to k = 5)
-export const ALIGN_LAYER = {
+const ALIGN_LAYER = {
   align: { groupSize: 8, epochs: 2, lr: 1e-4, batchPrompts: 16 },
   rewards: { ndcg: { k: 10 } },
 };
@@ -60,8 +60,8 @@ export const ALIGN_LAYER = {
  * much further than GRPO's token mean.
  */
 export const PREFERENCE_LAYER = { align: { lr: 1e-5 } };
-export const PREFERENCE_METHODS = new Set(['dpo', 'sdpo', 'listdpo']);
-export const SMOKE_LAYER = {
+const PREFERENCE_METHODS = new Set(['dpo', 'sdpo', 'listdpo']);
+const SMOKE_LAYER = {
   preset: 'tiny',
   trainer: { epochs: 1 },
   list: { validUsers: 64 },
@@ -205,6 +205,25 @@ export function inferenceRun(
   };
 }
 
+/** A method's row (mean, and std over seeds where there are several) and JSON entry (mean, std, per seed). */
+export function metricSummary(
+  method: string,
+  runs: readonly MethodResult[],
+  metrics: readonly string[],
+): { row: Row; entry: Record<string, unknown> } {
+  const row: Row = { method, seeds: runs.length };
+  const entry: Record<string, unknown> = { seeds: runs.length, dirs: runs.map((r) => r.dir) };
+  for (const k of metrics) {
+    const vals = runs.map((r) => r.mean[k]).filter((v) => v !== undefined && Number.isFinite(v));
+    if (vals.length === 0) continue;
+    const ms = meanStd(vals);
+    row[k] = ms.mean;
+    if (runs.length > 1) row[`${k} sd`] = ms.std;
+    entry[k] = { mean: ms.mean, std: Number.isFinite(ms.std) ? ms.std : null, perSeed: vals };
+  }
+  return { row, entry };
+}
+
 export function listBootstrap(a: MethodResult[], b: MethodResult[], metric: string): BootstrapResult {
   const avg = (runs: MethodResult[]): Float64Array => {
     const n = runs[0].perUser[metric].length;
@@ -215,6 +234,43 @@ export function listBootstrap(a: MethodResult[], b: MethodResult[], metric: stri
   return pairedBootstrap(avg(a), avg(b), { seed: `list-${metric}` });
 }
 
+/** What the list benches share: the data (MovieLens-1M, or genre-drift with --smoke), where runs go, the config. */
+export interface ListBenchContext {
+  root: string;
+  set: string;
+  reuse: boolean;
+  /** SFT_LAYER < `layers` < the smoke layers (with --smoke) < the command line's run-config flags. */
+  config: (layers: object[], out: string) => RunConfig;
+  ds: ListDataset;
+}
+
+export function listBenchContext(
+  name: string,
+  args: BenchArgs<{ dataDir: 'string'; reuse: 'bool' }>,
+  smoke: boolean,
+  smokeLayers: object[],
+): ListBenchContext {
+  const root = smoke ? smokeRoot(name) : BENCH_ROOT;
+  const dataDir = (args.options.dataDir as string | undefined) ?? resolve('..', 'shared', 'data');
+  const spec = smoke ? 'embedded:genre-drift?task=list' : `sequences:${join(dataDir, 'movielens-1m')}?task=list`;
+  if (!smoke && !existsSync(join(dataDir, 'movielens-1m')))
+    throw new Error(
+      `bench ${name}: ${join(dataDir, 'movielens-1m')} is missing (give --dataDir; --smoke runs on the embedded set)`,
+    );
+  const flags = configFlags(RunConfigDef, args);
+  const source = `bench ${name}`;
+  const config = (layers: object[], out: string): RunConfig =>
+    resolveRunConfig([
+      { value: { ...SFT_LAYER, dataset: spec, out }, source },
+      ...layers.map((value) => ({ value, source })),
+      ...(smoke ? [SMOKE_LAYER, ...smokeLayers].map((value) => ({ value, source: `${source} --smoke` })) : []),
+      { value: flags, source: 'command line' },
+    ]);
+  const ds = loadListDatasetFromSpec(spec);
+  applyThreads(config([], '').threads, log);
+  return { root, set: smoke ? 'genre-drift' : 'ml1m', reuse: args.options.reuse ?? true, config, ds };
+}
+
 async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unknown>> {
   const smoke = args.options.smoke === true;
   const seeds = smoke ? 1 : (args.options.seeds ?? 3);
@@ -222,25 +278,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
   for (const m of methods)
     if (!ALL_METHODS.includes(m))
       throw new Error(`bench list: unknown method '${m}' (known: ${ALL_METHODS.join(', ')})`);
-  const root = smoke ? smokeRoot('list') : BENCH_ROOT;
-  const dataDir = (args.options.dataDir as string | undefined) ?? resolve('..', 'shared', 'data');
-  const spec = smoke ? 'embedded:genre-drift?task=list' : `sequences:${join(dataDir, 'movielens-1m')}?task=list`;
-  if (!smoke && !existsSync(join(dataDir, 'movielens-1m')))
-    throw new Error(
-      `bench list: ${join(dataDir, 'movielens-1m')} is missing (give --dataDir; --smoke runs on the embedded set)`,
-    );
-  const set = smoke ? 'genre-drift' : 'ml1m';
-  const reuse = args.options.reuse ?? true;
-  const flags = configFlags(RunConfigDef, args);
-  const config = (layers: object[], out: string): RunConfig =>
-    resolveRunConfig([
-      { value: { ...SFT_LAYER, dataset: spec, out }, source: 'bench list' },
-      ...layers.map((value) => ({ value, source: 'bench list' })),
-      ...(smoke ? [{ value: SMOKE_LAYER, source: 'bench list --smoke' }] : []),
-      { value: flags, source: 'command line' },
-    ]);
-  const ds = loadListDatasetFromSpec(spec);
-  applyThreads(config([], '').threads, log);
+  const { root, set, reuse, config, ds } = listBenchContext('list', args, smoke, []);
   log(
     `[bench list] ${ds.name}: ${ds.train.length} / ${ds.valid.length} / ${ds.test.length} lists; methods ${methods.join(', ')}; ${seeds} seed(s)`,
   );
@@ -274,16 +312,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
   const rows: Row[] = [];
   const json: Record<string, unknown> = {};
   for (const [m, runs] of Object.entries(results)) {
-    const row: Row = { method: m, seeds: runs.length };
-    const entry: Record<string, unknown> = { seeds: runs.length, dirs: runs.map((r) => r.dir) };
-    for (const k of REPORT) {
-      const vals = runs.map((r) => r.mean[k]).filter((v) => v !== undefined && Number.isFinite(v));
-      if (vals.length === 0) continue;
-      const ms = meanStd(vals);
-      row[k] = ms.mean;
-      if (runs.length > 1) row[`${k} sd`] = ms.std;
-      entry[k] = { mean: ms.mean, std: Number.isFinite(ms.std) ? ms.std : null, perSeed: vals };
-    }
+    const { row, entry } = metricSummary(m, runs, REPORT);
     const sec = meanStd(runs.map((r) => r.trainSeconds)).mean;
     row['train/decode s'] = sec;
     row['lists/user'] = runs[0].listsPerUser;

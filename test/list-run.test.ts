@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setNumThreads } from '../src/engine/index.js';
+import { LIST_SPEC, listConfig } from './list-run-fixture.js';
 import type { ListDataset } from '../src/data/types.js';
 import { loadDataset } from '../src/data/index.js';
 import { resolveRunConfig, type RunConfig } from '../src/pipeline/config.js';
@@ -22,33 +23,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'src', 'cli', 'main.js');
 const quiet = (): void => undefined;
 
-const SPEC = 'embedded:genre-drift?task=list';
+const SPEC = LIST_SPEC;
 const METRICS = ['recall@3', 'recall@5', 'recall@10', 'ndcg@3', 'ndcg@5', 'ndcg@10', 'mgu', 'ild'];
 
 /** A slice of a list data set (its fingerprint is the full set's: runs on the same slice agree on the data). */
 function slice(ds: ListDataset): ListDataset {
   return { ...ds, train: ds.train.slice(0, 192), valid: ds.valid.slice(-16), test: ds.test.slice(0, 24) };
-}
-
-/** The run config of a list run: the tiny preset, one epoch, one thread, plus `over`. */
-function listConfig(out: string, over: Record<string, unknown> = {}): RunConfig {
-  return resolveRunConfig([
-    {
-      value: {
-        preset: 'tiny',
-        task: 'list',
-        dataset: SPEC,
-        objective: 'sft',
-        out,
-        threads: 1,
-        refit: false,
-        trainer: { epochs: 1, batchSize: 64, logIntervalSec: 0 },
-        list: { validUsers: 8, chunkUsers: 32 },
-      },
-      source: 'test',
-    },
-    { value: over, source: 'test overrides' },
-  ]);
 }
 
 const ALIGN = { prompts: 32, validPrompts: 8, groupSize: 4, negatives: 2, lr: 1e-4, epochs: 1, batchPrompts: 16 };

@@ -133,6 +133,53 @@ test('trainer: validateEvery and gradient accumulation', () => {
   assert.equal(res.totalSteps, 5 * 2); // 4 batches of ≤16 → 2 optimizer steps per epoch
 });
 
+test('trainer: onStep reports every optimizer step with its gradient norm (the epoch record holds their mean)', () => {
+  const task = new LinearTask(7, makeData(2, 16));
+  const steps: { epoch: number; step: number; gradNorm: number | null; logs: Record<string, number> }[] = [];
+  const res = train(
+    task,
+    makeData(1, 50),
+    { ...BASE, epochs: 2, gradAccumulation: 2 },
+    {
+      log: quiet,
+      onStep: (s) => steps.push(s),
+    },
+  );
+  assert.deepEqual(
+    steps.map((s) => [s.epoch, s.step]),
+    [
+      [1, 1],
+      [1, 2],
+      [2, 3],
+      [2, 4],
+    ],
+  );
+  for (const e of [1, 2]) {
+    const norms = steps.filter((s) => s.epoch === e).map((s) => s.gradNorm!);
+    for (const n of norms) assert.ok(Number.isFinite(n) && n > 0, `gradient norm ${n}`);
+    const mean = norms.reduce((a, b) => a + b, 0) / norms.length;
+    assert.ok(
+      Math.abs(mean - res.history[e - 1].gradNorm!) < 1e-12,
+      `epoch ${e}: ${mean} vs ${res.history[e - 1].gradNorm}`,
+    );
+  }
+  // the task's logs of a step: the mean over its accumulated batches (batch sizes 16 + 16, then 16 + 2)
+  assert.equal(steps[0].logs.batch, 16);
+  assert.equal(steps[1].logs.batch, 9);
+  // no clipping: no norm
+  const off: (number | null)[] = [];
+  train(
+    new LinearTask(7, makeData(2, 16)),
+    makeData(1, 20),
+    { ...BASE, epochs: 1, maxGradNorm: 0 },
+    {
+      log: quiet,
+      onStep: (s) => off.push(s.gradNorm),
+    },
+  );
+  assert.deepEqual(off, [null, null]);
+});
+
 test('trainer: a SIGKILLed run resumes from its last checkpoint and ends identical to an uninterrupted run', () => {
   const root = tmp();
   try {

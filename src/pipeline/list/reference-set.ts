@@ -67,6 +67,7 @@ export function referenceSet(
   s: ReferenceSetSettings,
   src: ReferenceSetSource,
   cacheFile?: string,
+  onProgress?: (promptsDone: number, total: number) => void,
 ): ReferenceSet {
   const t0 = performance.now();
   const key = cacheKey(prompts, s, src);
@@ -89,6 +90,7 @@ export function referenceSet(
         part.forEach((e, u) => {
           out.push(Array.from({ length: s.size }, (_, g) => listGain(reward, responseItemsOf(res, u * s.size + g), e)));
         });
+        onProgress?.(out.length, prompts.length);
       }
     }),
   );

@@ -147,10 +147,6 @@ function bonTarget(
 ): { reference: (Float64Array | null)[]; cfg: BonTargetConfig; stats: BonStats } {
   const b = cfg.bon;
   const tau = method === 'bon' ? 0 : b.tau;
-  if (method === 'bon' && b.referenceSize === 0)
-    throw new Error('objective bon (static BoN alignment) needs a reference set: bon.referenceSize must be > 0');
-  if (tau === 0 && b.referenceSize === 0)
-    throw new Error('objective blade with bon.tau 0 and bon.referenceSize 0 has nothing to estimate F̂ from');
   if (method === 'bon' && b.tau !== 0)
     log(`align: bon is static BoN alignment: τ = 0 (bon.tau ${b.tau} applies to blade)`);
   let reference: (Float64Array | null)[] = prompts.map(() => null);
@@ -166,7 +162,19 @@ function bonTarget(
     };
     file = join(b.cacheDir || join(cfg.align.init, 'bon-reference'), referenceSetFileName(prompts, settings, src));
     log(`align: reference set, M = ${b.referenceSize} lists for each of ${prompts.length} prompts (${file})`);
-    const ref = referenceSet(init.model, prompts, reward, settings, src, file);
+    const ref = referenceSet(
+      init.model,
+      prompts,
+      reward,
+      settings,
+      src,
+      file,
+      progressCallback('reference set', prompts.length, {
+        unit: 'prompts',
+        intervalSec: cfg.trainer.logIntervalSec,
+        writer: logWriter(log),
+      }),
+    );
     reference = ref.rewards;
     reused = ref.reused;
     seconds = ref.seconds;
@@ -307,6 +315,10 @@ export async function runListExperiment(cfgIn: RunConfig, opts: ListRunOptions =
         `align.reward '${r.name}' scores candidates of a group, not lists: the list task needs a list reward`,
       );
     reward = r;
+    if (align === 'bon' && cfg.bon.referenceSize === 0)
+      throw new Error('objective bon (static BoN alignment) needs a reference set: bon.referenceSize must be > 0');
+    if (align === 'blade' && cfg.bon.tau === 0 && cfg.bon.referenceSize === 0)
+      throw new Error('objective blade with bon.tau 0 and bon.referenceSize 0 has nothing to estimate F̂ from');
     initRun = loadRun(cfg.align.init);
     checkInit(cfg.align.init, initRun.config, cfg, ds, initRun.dataset?.fingerprint ?? null);
     // the model and its identifiers are the init run's
