@@ -82,10 +82,15 @@ describe('BoN alignment and BLADE runs', () => {
     assert.deepEqual(trace.steps, steps);
   });
 
-  it('blade reuses the reference set of the same init, prompts, settings and reward; another M is a new set', async () => {
+  it('blade reuses the reference set of the same init, prompts, sampling settings and reward (whatever G); another M is a new set', async () => {
     const blade = join(root, 'blade');
     await runListExperiment(
-      listConfig(blade, { objective: 'blade', align: { ...ALIGN, init: sftDir }, bon: { referenceSize: 6 } }),
+      listConfig(blade, {
+        objective: 'blade',
+        // another G and rollout seed: neither changes the reference draws
+        align: { ...ALIGN, init: sftDir, groupSize: 3, seed: 5 },
+        bon: { referenceSize: 6 },
+      }),
       { data: ds, log: quiet },
     );
     const a = alignmentOf(blade);

@@ -154,7 +154,16 @@ function bonTarget(
   let reused = false;
   let seconds = 0;
   if (b.referenceSize > 0) {
-    const settings = { ...rollout, size: b.referenceSize, seed: b.referenceSeed, chunk: 16 };
+    // only what the draws depend on: G and the rollouts' seed do not change the reference set (nor its cache file)
+    const settings = {
+      temperature: rollout.temperature,
+      repetitionPenalty: rollout.repetitionPenalty,
+      listLength: rollout.listLength,
+      excludeHistory: rollout.excludeHistory,
+      size: b.referenceSize,
+      seed: b.referenceSeed,
+      chunk: 16,
+    };
     const src = {
       model: init.runId ?? cfg.align.init,
       data: ds.fingerprint,
