@@ -20,6 +20,7 @@ const NAMES = [
   'figure',
   'serve',
   'list',
+  'blade',
 ];
 
 test('every registered bench accepts --smoke (parsing only)', () => {

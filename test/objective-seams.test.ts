@@ -187,6 +187,7 @@ test('the run config derived from the registry has the old keys, defaults and ob
     'align.epochs',
     'align.batchPrompts',
     'align.seed',
+    'align.validEverySteps',
     'rewards.recall.k',
     'rewards.ndcg.k',
     'rewards.semantic.form',
@@ -201,10 +202,16 @@ test('the run config derived from the registry has the old keys, defaults and ob
     'grpo.epsClip',
     'grpo.beta',
     'dpo.beta',
+    'bon.n',
+    'bon.tau',
+    'bon.ties',
+    'bon.referenceSize',
+    'bon.referenceSeed',
+    'bon.cacheDir',
   ]);
   // 90 before; since then task, eval.decoder, eval.temperature, eval.sampleSeed, prefixTargets, msl.labelSmoothing,
-  // model.responseItems, and the list task's 42
-  assert.equal(keys.length, 139);
+  // model.responseItems, the list task's 42, and BLADE's 7 (align.validEverySteps, bon.*)
+  assert.equal(keys.length, 146);
   const d = RunConfigDef.defaults();
   // (compile-time) the sections keep their exact value types
   const typed: [number, 'sft' | 'msl', number] = [d.bear.lambda, d['beam-sim'].base, d.msl.temperature];
@@ -217,7 +224,7 @@ test('the run config derived from the registry has the old keys, defaults and ob
     'bear',
     'beam-sim',
     'popularity',
-    ...['list', 'align', 'rewards', 'advantage', 'grpo', 'dpo'],
+    ...['list', 'align', 'rewards', 'advantage', 'grpo', 'dpo', 'bon'],
   ]);
   assert.equal(d.objective, 'msl');
   assert.deepEqual(
@@ -231,7 +238,7 @@ test('the run config derived from the registry has the old keys, defaults and ob
   );
   assert.equal(
     RunConfigDef.schema.objective.kind === 'field' && RunConfigDef.schema.objective.type,
-    "'sft' | 'msl' | 'bear' | 'beam-sim' | 'grpo' | 'dpo' | 'sdpo' | 'listdpo'",
+    "'sft' | 'msl' | 'bear' | 'beam-sim' | 'grpo' | 'dpo' | 'sdpo' | 'listdpo' | 'bon' | 'blade'",
   );
   for (const [name, e] of Object.entries(OBJECTIVES)) {
     assert.equal(RunConfigDef.schema[name], e.config);
@@ -257,7 +264,17 @@ test('configKey is what it was: the sections of unused objectives dropped throug
   // defaults
   const asBefore = (c: RunConfig): RunConfig => {
     // (the list task's sections are never part of a next-item run's identity)
-    const { prefixTargets: _p, list: _l, align: _a, rewards: _w, advantage: _v, grpo: _g, dpo: _d, ...rest } = c;
+    const {
+      prefixTargets: _p,
+      list: _l,
+      align: _a,
+      rewards: _w,
+      advantage: _v,
+      grpo: _g,
+      dpo: _d,
+      bon: _b,
+      ...rest
+    } = c;
     const { responseItems: _r, ...model } = c.model;
     return { ...rest, model, msl: { temperature: c.msl.temperature } } as unknown as RunConfig;
   };
