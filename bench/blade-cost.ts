@@ -6,7 +6,7 @@ import type { ListDataset } from '../src/data/types.js';
 import { inEvalMode, noGrad, tidy } from '../src/engine/index.js';
 import type { RunConfig } from '../src/pipeline/config.js';
 import { referenceSet } from '../src/pipeline/list/reference-set.js';
-import { alignmentPrompts } from '../src/pipeline/list/run.js';
+import { alignmentPrompts, frozenCopy } from '../src/pipeline/list/run.js';
 import { listRolloutGenerator, listRolloutReward, type ListPrompt } from '../src/pipeline/list/tasks.js';
 import { loadRun } from '../src/pipeline/load-run.js';
 import { createReward, itemSideInfo, type ListReward } from '../src/rewards/index.js';
@@ -35,8 +35,7 @@ const median = (xs: number[]): number => {
 
 export function stepCostRatio(initDir: string, ds: ListDataset, cfg: RunConfig, repeats: number): StepCost {
   const run = loadRun(initDir);
-  const refModel = loadRun(initDir).model;
-  refModel.eval();
+  const refModel = frozenCopy(run.model);
   const a = cfg.align;
   const side = itemSideInfo(ds.name, ds.items);
   const reward = createReward(a.reward, side, cfg.rewards[a.reward as keyof RunConfig['rewards']]) as ListReward;

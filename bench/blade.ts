@@ -14,12 +14,11 @@
 // --smoke: the embedded genre-drift set, tiny settings, one seed, every part; under runs/smoke/blade-<time>.
 // Prints tables; figures (SVG) go to --figures (default runs/bench/blade-figures); the last line is one JSON object
 // keyed by method.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { meanStd, type BootstrapResult } from '../src/eval/stats.js';
 import { formatConsoleTable, type Row } from '../src/report/table.js';
 import { writeFileAtomicSync } from '../src/util/atomic.js';
-import { readJsonFile } from '../src/util/json-file.js';
 import { codeVersion } from '../src/util/version.js';
 import { benchCommand, type BenchArgs } from './args.js';
 import { benchLog as log } from './baselines.js';
@@ -132,18 +131,10 @@ interface AlignInfo {
   rewardSeconds: number | null;
 }
 
-function alignInfo(dir: string): AlignInfo {
-  const file = join(dir, 'results.json');
-  if (!existsSync(file)) return { bestValidation: null, steps: [], bon: null, rewardSeconds: null };
-  const r = readJsonFile(file) as {
-    training: {
-      bestValidation: number | null;
-      alignment?: { steps?: CurveRun['steps']; bon?: Record<string, unknown>; rewardSeconds?: number };
-    };
-  };
-  const a = r.training.alignment;
+function alignInfo(r: MethodResult): AlignInfo {
+  const a = r.training?.alignment;
   return {
-    bestValidation: r.training.bestValidation,
+    bestValidation: r.training?.bestValidation ?? null,
     steps: a?.steps ?? [],
     bon: a?.bon ?? null,
     rewardSeconds: a?.rewardSeconds ?? null,
@@ -203,7 +194,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
       r = await trainOrReuseList(cfg, ds, reuse);
     }
     (results[e.name] ??= []).push(r);
-    (infos[e.name] ??= []).push(alignInfo(r.dir));
+    (infos[e.name] ??= []).push(alignInfo(r));
   }
   if (only !== null) {
     log('[bench blade] --only: the selected runs are done; run without --only to report');
@@ -380,13 +371,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
     }))
     .filter((c) => c.steps.length > 0);
   // step 0 of the validation curves: the SFT run's selected epoch on the same validation prompts
-  const sftVal = results.sft
-    ? (
-        readJsonFile(join(results.sft[0].dir, 'results.json')) as {
-          training: { bestEpoch: number; history: { validation?: { metrics: Record<string, number> } }[] };
-        }
-      ).training
-    : null;
+  const sftVal = results.sft?.[0].training;
   const start = sftVal?.history[sftVal.bestEpoch - 1]?.validation?.metrics;
   const figures = await bladeFigures(
     figDir,

@@ -17,7 +17,7 @@ import { BENCH_ROOT } from '../src/experiment/naming.js';
 import { RunConfigDef, resolveRunConfig, type RunConfig } from '../src/pipeline/config.js';
 import { loadListDatasetFromSpec } from '../src/pipeline/dataset.js';
 import { evaluateLists, perUserForJson } from '../src/pipeline/list/evaluate.js';
-import { runListExperiment } from '../src/pipeline/list/run.js';
+import { runListExperiment, type StepPoint } from '../src/pipeline/list/run.js';
 import { loadRun } from '../src/pipeline/load-run.js';
 import { applyThreads } from '../src/pipeline/threads.js';
 import { formatConsoleTable, type Row } from '../src/report/table.js';
@@ -79,6 +79,8 @@ export interface MethodResult {
   /** Lists decoded per test user (Best-of-N: N, the cost relative to one greedy list). */
   listsPerUser: number;
   reused: boolean;
+  /** The results file's training section (trained runs only; inference-only rows have none). */
+  training?: ListResultsFile['training'];
 }
 
 /** Keys that decide a list run; an alignment run's model and identifiers are its init run's (recorded from it). */
@@ -99,8 +101,18 @@ interface ListResultsFile {
   metrics: { test: Record<string, number> };
   perUser: { test: Record<string, (number | null)[]> };
   training: {
-    history: { seconds: number }[];
-    alignment?: { seconds: number; rolloutListsPerSec?: number; rolloutSeconds?: number; updateSeconds?: number };
+    bestEpoch: number;
+    bestValidation: number | null;
+    history: { seconds: number; validation?: { metrics: Record<string, number> } }[];
+    alignment?: {
+      seconds: number;
+      rolloutListsPerSec?: number;
+      rolloutSeconds?: number;
+      updateSeconds?: number;
+      rewardSeconds?: number;
+      bon?: Record<string, unknown>;
+      steps?: StepPoint[];
+    };
   };
 }
 
@@ -116,6 +128,7 @@ function fromListResults(dir: string, r: ListResultsFile, reused: boolean): Meth
     updateSeconds: a?.updateSeconds ?? null,
     listsPerUser: 1,
     reused,
+    training: r.training,
   };
 }
 

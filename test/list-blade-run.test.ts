@@ -2,7 +2,7 @@
 // embedded:genre-drift?task=list): the reference set is sampled from the init run once, cached beside it and reused
 // by every run with the same model, data, prompts, sampling settings and reward (rebuilt when M changes); the results
 // carry the target's settings and the per-step trace (saturation, |advantage|, gradient norm, validation every
-// align.validEverySteps steps); objective bon is τ = 0; settings with nothing to estimate F̂ from are refused before
+// align.validEverySteps steps, the trainer's own at epoch ends); objective bon is τ = 0; settings with nothing to estimate F̂ from are refused before
 // any run directory is touched.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,7 +44,12 @@ describe('BoN alignment and BLADE runs', () => {
     const dir = join(root, 'bon');
     const lines: string[] = [];
     await runListExperiment(
-      listConfig(dir, { objective: 'bon', align: { ...ALIGN, init: sftDir }, bon: { referenceSize: 6 } }),
+      // validation every 2 steps: steps 2 and 6 decode in the step hook, 4 and 8 take the epoch's own validation
+      listConfig(dir, {
+        objective: 'bon',
+        align: { ...ALIGN, init: sftDir, validEverySteps: 2 },
+        bon: { referenceSize: 6 },
+      }),
       { data: ds, log: (l) => lines.push(l) },
     );
     const a = alignmentOf(dir);
@@ -74,9 +79,17 @@ describe('BoN alignment and BLADE runs', () => {
     }
     assert.deepEqual(
       steps.filter((s) => s.validation).map((s) => s.step),
-      [4, 8],
+      [2, 4, 6, 8],
     );
-    assert.ok(Number.isFinite(steps[3].validation!['recall@5']));
+    assert.ok(Number.isFinite(steps[1].validation!['recall@5']));
+    // at epoch ends the trace holds the trainer's validation of that epoch
+    const history = (
+      JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as {
+        training: { history: { validation: { metrics: Record<string, number> } }[] };
+      }
+    ).training.history;
+    assert.deepEqual(steps[3].validation, history[0].validation.metrics);
+    assert.deepEqual(steps[7].validation, history[1].validation.metrics);
     // the trace also lies beside the alignment checkpoints
     const trace = JSON.parse(readFileSync(join(dir, 'align', 'trace.json'), 'utf8')) as { steps: unknown[] };
     assert.deepEqual(trace.steps, steps);

@@ -7,18 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setNumThreads } from '../src/engine/index.js';
 import { referenceSet, type ReferenceSetSettings } from '../src/pipeline/list/reference-set.js';
-import { createReward, itemSideInfo, type ListReward } from '../src/rewards/index.js';
+import { createReward, type ListReward } from '../src/rewards/index.js';
 import type { ListExample } from '../src/data/types.js';
-import { tinyGenRec, twelveItemSids } from './tiny-genrec-fixture.js';
+import { sideWithoutGenres, tinyGenRec, twelveItemSids } from './tiny-genrec-fixture.js';
 
 setNumThreads(1);
 
 const N = 12;
 const ids = twelveItemSids();
-const side = itemSideInfo(
-  'synthetic',
-  Array.from({ length: N }, () => ({})),
-);
+const side = sideWithoutGenres(N);
 const prompts: ListExample[] = Array.from({ length: 5 }, (_, i) => ({
   user: `u${i}`,
   history: [i, (i + 4) % N],

@@ -11,8 +11,8 @@ import { GrpoConfig } from '../src/train/rl/grpo-loss.js';
 import { grpoTask, type RolloutReward, type Rollouts } from '../src/train/rl/grpo-task.js';
 import { train } from '../src/train/trainer.js';
 import { listRolloutGenerator, listRolloutReward, type ListPrompt } from '../src/pipeline/list/tasks.js';
-import { createReward, itemSideInfo, type ListReward } from '../src/rewards/index.js';
-import { tinyGenRec, twelveItemSids } from './tiny-genrec-fixture.js';
+import { createReward, type ListReward } from '../src/rewards/index.js';
+import { sideWithoutGenres, tinyGenRec, twelveItemSids } from './tiny-genrec-fixture.js';
 
 setNumThreads(1);
 
@@ -41,10 +41,7 @@ test('the proxy reward of hand-worked rollouts, and its saturation diagnostics',
 test('shared sampling: BLADE (τ = 0.3) makes exactly as many model calls per step as static BoN (τ = 0)', () => {
   const N = 12;
   const ids = twelveItemSids();
-  const side = itemSideInfo(
-    'synthetic',
-    Array.from({ length: N }, () => ({})),
-  );
+  const side = sideWithoutGenres(N);
   const prompts: ListPrompt[] = Array.from({ length: 16 }, (_, index) => ({
     index,
     example: { user: `u${index}`, history: [index % N, (index + 3) % N], targets: [1, 5, 9], timestamp: index },

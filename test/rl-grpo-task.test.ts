@@ -16,10 +16,10 @@ import { GrpoConfig } from '../src/train/rl/grpo-loss.js';
 import { grpoTask, type CandidateGenerator, type RolloutReward, type Rollouts } from '../src/train/rl/grpo-task.js';
 import { train, type TrainerConfig } from '../src/train/trainer.js';
 import { listRolloutGenerator, listRolloutReward, type ListPrompt } from '../src/pipeline/list/tasks.js';
-import { createReward, itemSideInfo, recallAtK, type ListReward } from '../src/rewards/index.js';
+import { createReward, recallAtK, type ListReward } from '../src/rewards/index.js';
 import { Rng } from '../src/util/rng.js';
 import { LinearTask, makeData, type Example } from './train-fixture.js';
-import { tinyGenRec, twelveItemSids } from './tiny-genrec-fixture.js';
+import { sideWithoutGenres, tinyGenRec, twelveItemSids } from './tiny-genrec-fixture.js';
 
 setNumThreads(1);
 const quiet = (): void => undefined;
@@ -327,10 +327,7 @@ test('ACCEPTANCE: GRPO with list rollouts and a recall reward raises the mean re
   const ids = sidIds();
   const model = genrec(ids, K, 11);
   const ps = listPrompts(2);
-  const side = itemSideInfo(
-    'synthetic',
-    Array.from({ length: 12 }, () => ({})),
-  );
+  const side = sideWithoutGenres();
   const before = meanSampledReward(model, ps);
   const task = grpoTask<ListPrompt>({
     policy: model,
@@ -365,10 +362,7 @@ test('ACCEPTANCE: GRPO with list rollouts and a recall reward raises the mean re
 test('GRPO resumes from its checkpoint exactly: a run killed after epoch 1 and resumed ends with the uninterrupted weights', () => {
   const ids = sidIds();
   const ps = listPrompts(4);
-  const side = itemSideInfo(
-    'synthetic',
-    Array.from({ length: 12 }, () => ({})),
-  );
+  const side = sideWithoutGenres();
   const run = (dir: string, stopAfter: number | null, resume: boolean, model: GenRecModel): void => {
     const task = grpoTask<ListPrompt>({
       policy: model,

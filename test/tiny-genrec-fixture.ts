@@ -1,8 +1,10 @@
 // A tiny generative recommender for decoder and RL tests (d 16, one layer, 4 history items, `responseItems`
-// identifiers per response, seeded, in eval mode) and a 12-item semantic-ID catalogue for it.
+// identifiers per response, seeded, in eval mode), a 12-item semantic-ID catalogue for it, and side information
+// without genres for its items.
 import { manualSeed } from '../src/engine/index.js';
 import type { ItemIdentifier } from '../src/ids/types.js';
 import { ModelConfigDef } from '../src/model/config.js';
+import { itemSideInfo, type ItemSideInfo } from '../src/rewards/index.js';
 import { GenRecModel } from '../src/model/genrec.js';
 import { SemanticIdentifier } from '../src/sid/identifier.js';
 
@@ -26,4 +28,12 @@ export function twelveItemSids(): ItemIdentifier {
     extra: new Int32Array(N).fill(-1),
     titles: Array.from({ length: N }, (_, i) => `item ${i}`),
   });
+}
+
+/** Side information of `n` items without genres (list rewards that need none: recall, NDCG). */
+export function sideWithoutGenres(n = 12): ItemSideInfo {
+  return itemSideInfo(
+    'synthetic',
+    Array.from({ length: n }, () => ({})),
+  );
 }

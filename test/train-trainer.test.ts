@@ -135,7 +135,13 @@ test('trainer: validateEvery and gradient accumulation', () => {
 
 test('trainer: onStep reports every optimizer step with its gradient norm (the epoch record holds their mean)', () => {
   const task = new LinearTask(7, makeData(2, 16));
-  const steps: { epoch: number; step: number; gradNorm: number | null; logs: Record<string, number> }[] = [];
+  const steps: {
+    epoch: number;
+    step: number;
+    gradNorm: number | null;
+    logs: Record<string, number>;
+    epochEnd: boolean;
+  }[] = [];
   const res = train(
     task,
     makeData(1, 50),
@@ -153,6 +159,10 @@ test('trainer: onStep reports every optimizer step with its gradient norm (the e
       [2, 3],
       [2, 4],
     ],
+  );
+  assert.deepEqual(
+    steps.map((s) => s.epochEnd),
+    [false, true, false, true],
   );
   for (const e of [1, 2]) {
     const norms = steps.filter((s) => s.epoch === e).map((s) => s.gradNorm!);

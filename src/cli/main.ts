@@ -43,7 +43,7 @@ const USAGE = `usage: genrec <command> [options]
                              train and evaluate (keys: see 'genrec config'); --resume continues the unfinished run in
                              --out, --overwrite replaces a finished one (kept intact until the new run completes);
                              --task list: lists of K items (--objective sft | msl from scratch; grpo | dpo | sdpo |
-                             listdpo align the trained list run --init RUN, the same as --align.init RUN)
+                             listdpo | bon | blade align the trained list run --init RUN, the same as --align.init RUN)
   eval    --run DIR [--split test|valid] [--eval.beamWidth B] [--out f.json] [--allow-data-change true]
                              (--out: full-precision and per-user metrics with config, data set and code version)
   recommend --run DIR --history "id1,id2,..." [--k K] [--threads N] [--allow-data-change true]

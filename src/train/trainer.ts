@@ -147,6 +147,8 @@ export interface StepRecord {
   /** Global gradient L2 norm before clipping (null when clipping is off). */
   gradNorm: number | null;
   lr: number;
+  /** The epoch's last step: the end-of-epoch validation (on validated epochs) and onEpoch follow. */
+  epochEnd: boolean;
 }
 
 /** State persisted in `last.safetensors`. */
@@ -366,7 +368,15 @@ export function train<E>(
       opt.step();
       st.step++;
       progress.update({ items, loss: stepLoss });
-      opts.onStep?.({ epoch, step: st.step, loss: stepLoss, logs: stepLogs, gradNorm, lr });
+      opts.onStep?.({
+        epoch,
+        step: st.step,
+        loss: stepLoss,
+        logs: stepLogs,
+        gradNorm,
+        lr,
+        epochEnd: step === stepsPerEpoch - 1,
+      });
     }
     const trainSec = (performance.now() - t0) / 1000;
 

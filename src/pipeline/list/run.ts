@@ -126,6 +126,11 @@ class StepTrace {
       ...(validation ? { validation } : {}),
     });
   }
+  /** Validation metrics of the last recorded step (the trainer's own validation at the end of an epoch). */
+  validated(metrics: Record<string, number>): void {
+    const last = this.steps[this.steps.length - 1];
+    if (last) last.validation = { ...metrics };
+  }
   save(): void {
     writeJsonAtomicSync(this.file, { steps: this.steps });
   }
@@ -470,7 +475,7 @@ export async function runListExperiment(cfgIn: RunConfig, opts: ListRunOptions =
 }
 
 /** A copy of `model`'s weights in eval mode: the frozen reference policy of an alignment. */
-function frozenCopy(model: GenRecModel): GenRecModel {
+export function frozenCopy(model: GenRecModel): GenRecModel {
   const copy = new GenRecModel(model.cfg, model.ids);
   const src = model.parameters();
   noGrad(() => copy.parameters().forEach((p, i) => p.assign(src[i])));
@@ -523,6 +528,10 @@ function runAlignment(
     const target = method === 'grpo' ? null : bonTarget(method, cfg, ds, init, prompts, reward, rollout, log);
     const baseReward = listRolloutReward(reward);
     const trace = new StepTrace(join(checkpointDir, 'trace.json'), resuming);
+    const due = (step: number): boolean =>
+      validate !== undefined && a.validEverySteps > 0 && step % a.validEverySteps === 0;
+    const validateNow = (): Record<string, number> | undefined =>
+      validate ? inEvalMode(policy, () => tidy(() => noGrad(() => validate()))).metrics : undefined;
     const task = grpoTask<ListPrompt>({
       policy,
       reference,
@@ -545,13 +554,13 @@ function runAlignment(
         resume: resuming,
         log,
         onStep: (s) => {
-          const v =
-            validate && a.validEverySteps > 0 && s.step % a.validEverySteps === 0
-              ? inEvalMode(policy, () => tidy(() => noGrad(() => validate())))
-              : undefined;
-          trace.add(s, v?.metrics);
+          // at an epoch's end the trainer usually validates anyway: onEpoch takes its metrics instead of decoding twice
+          trace.add(s, due(s.step) && !s.epochEnd ? validateNow() : undefined);
         },
-        onEpoch: () => trace.save(),
+        onEpoch: (record) => {
+          if (due(record.step)) trace.validated(record.validation?.metrics ?? validateNow()!);
+          trace.save();
+        },
       },
     );
     reference?.dispose();
