@@ -11,6 +11,7 @@ import { figureBench } from './figure.js';
 import { serveBench } from './serve.js';
 import { listBench } from './list.js';
 import { bladeBench } from './blade.js';
+import { vstarBench } from './vstar.js';
 
 export const BENCHES: Record<string, Bench> = {
   engine: engineBench,
@@ -25,4 +26,5 @@ export const BENCHES: Record<string, Bench> = {
   serve: serveBench,
   list: listBench,
   blade: bladeBench,
+  vstar: vstarBench,
 };

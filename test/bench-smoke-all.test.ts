@@ -21,6 +21,7 @@ const NAMES = [
   'serve',
   'list',
   'blade',
+  'vstar',
 ];
 
 test('every registered bench accepts --smoke (parsing only)', () => {

@@ -140,7 +140,7 @@ test('objectives without extra inputs have no hook and are the loss function its
 
 test('the run config derived from the registry has the old keys, defaults and objective values', () => {
   const keys = RunConfigDef.keys();
-  const at = keys.indexOf('eval.sampleSeed');
+  const at = keys.indexOf('eval.vedRule');
   // the objective sections, after `eval` and before `popularity` (sft has no keys)
   assert.deepEqual(keys.slice(at + 1), [
     'msl.temperature',
@@ -210,8 +210,8 @@ test('the run config derived from the registry has the old keys, defaults and ob
     'bon.cacheDir',
   ]);
   // 90 before; since then task, eval.decoder, eval.temperature, eval.sampleSeed, prefixTargets, msl.labelSmoothing,
-  // model.responseItems, the list task's 42, and BLADE's 7 (align.validEverySteps, bon.*)
-  assert.equal(keys.length, 146);
+  // model.responseItems, the list task's 42, BLADE's 7 (align.validEverySteps, bon.*) and VED's 5 (eval.ved*)
+  assert.equal(keys.length, 151);
   const d = RunConfigDef.defaults();
   // (compile-time) the sections keep their exact value types
   const typed: [number, 'sft' | 'msl', number] = [d.bear.lambda, d['beam-sim'].base, d.msl.temperature];
@@ -260,8 +260,8 @@ test('configKey is what it was: the sections of unused objectives dropped throug
     }
   }
   configs.push(RunConfigDef.defaults());
-  // a config as it was before the keys added since (prefixTargets, msl.labelSmoothing, model.responseItems), at their
-  // defaults
+  // a config as it was before the keys added since (prefixTargets, msl.labelSmoothing, model.responseItems, eval.ved*),
+  // at their defaults
   const asBefore = (c: RunConfig): RunConfig => {
     // (the list task's sections are never part of a next-item run's identity)
     const {
@@ -276,7 +276,8 @@ test('configKey is what it was: the sections of unused objectives dropped throug
       ...rest
     } = c;
     const { responseItems: _r, ...model } = c.model;
-    return { ...rest, model, msl: { temperature: c.msl.temperature } } as unknown as RunConfig;
+    const { vedBudget: _vb, vedLambda: _vl, vedBeta: _vt, vedWarmWidth: _vw, vedRule: _vr, ...evalBefore } = c.eval;
+    return { ...rest, model, eval: evalBefore, msl: { temperature: c.msl.temperature } } as unknown as RunConfig;
   };
   // … and without `preset`, dropped since: a preset only names values that are in the config anyway
   const oldKey = (c: RunConfig): string => {

@@ -16,7 +16,7 @@ import { runExperiment } from '../pipeline/run.js';
 import { runListExperiment } from '../pipeline/list/run.js';
 import { evaluateListRun } from '../pipeline/list/eval-run.js';
 import { perUserForJson } from '../pipeline/list/evaluate.js';
-import { loadRun, checkRunData, loadRunWithCatalogue, type LoadedRun } from '../pipeline/load-run.js';
+import { loadRun, checkRunData, loadRunWithCatalogue, runValue, type LoadedRun } from '../pipeline/load-run.js';
 import { describeUnresolved } from '../pipeline/catalogue.js';
 import { resolveDecoding } from '../pipeline/decoding.js';
 import { resolveServeConfig, ServeConfigDef } from '../server/config.js';
@@ -243,7 +243,7 @@ async function main(argv: string[]): Promise<void> {
       const r = getTask(cfg.task).evaluate(
         run.model,
         ds[split],
-        evalSettings(cfg),
+        { ...evalSettings(cfg), ...runValue(dir, cfg.eval.decoder) },
         progressCallback(split, ds[split].length),
       );
       const keys = evalMetricNames(cfg.eval.ks);
@@ -291,7 +291,7 @@ async function main(argv: string[]): Promise<void> {
       );
       const threads = opt.threads as number | undefined;
       applyThreads(threads ?? storedConfig(run).threads);
-      const [hyps] = recommend(run.model, [resolved.items], settings);
+      const [hyps] = recommend(run.model, [resolved.items], { ...settings, ...runValue(dir, settings.decoder) });
       console.log(
         formatConsoleTable(
           hyps.map((h, r) => ({

@@ -6,6 +6,7 @@ import { beamDecoder } from './beam.js';
 import { exactDecoder } from './exact.js';
 import { greedyDecoder } from './greedy.js';
 import { sampleDecoder } from './sample.js';
+import { vedDecoder } from './ved.js';
 import type { DecoderEntry } from './entry.js';
 
 export type { DecoderEntry, DecoderSettings, DecoderSettingName } from './entry.js';
@@ -22,6 +23,7 @@ registerDecoder(beamDecoder);
 registerDecoder(greedyDecoder);
 registerDecoder(sampleDecoder);
 registerDecoder(exactDecoder);
+registerDecoder(vedDecoder);
 
 /** The decoder registered under `name`; throws naming the registered ones. */
 export function getDecoder(name: string): DecoderEntry {

@@ -77,9 +77,44 @@ export interface BeamSearchSettings {
   scoring: TokenScoring;
 }
 
+/** A prefix node of a search tree as a value function sees it (VED, ./ved.ts). */
+export interface PrefixNode {
+  /** User index within the decode call. */
+  readonly user: number;
+  /** Tokens from the root (length = depth). */
+  readonly tokens: readonly number[];
+  /** Sum of the tokens' log-probabilities under `scoring`; at a leaf, the whole item's (end token included). */
+  readonly logProb: number;
+  /** The item of a leaf, else -1. */
+  readonly item: number;
+  /** Hidden states of the path root..node (one per evaluated prefix), when the step model returns them. */
+  readonly hiddens: readonly Float32Array[] | null;
+}
+
+/** V(s) of a batch of prefix nodes (VED calls it once per round with every newly evaluated node). */
+export interface PrefixValue {
+  /** Whether `values` reads `hiddens` (the step model must then have been created with `{ hidden: true }`). */
+  readonly needsHidden: boolean;
+  values(nodes: readonly PrefixNode[]): Float64Array;
+}
+
+/** VED's search settings as a registered decoder reads them (the run config's eval.ved* keys). */
+export interface VedSearchSettings {
+  /** Model-evaluated tokens per user (see ./ved.ts). */
+  budget: number;
+  lambda: number;
+  beta: number;
+  warmWidth: number;
+  rule: 'G' | 'V' | 'H';
+}
+
 /** What every decoder decodes: the users' step model and the constraint on their tokens. */
 export interface DecoderInput<S> {
   model: StepModel<S>;
   constraint: Constraint;
   numUsers: number;
+  /** Value-guided decoders only (VED): the value function (absent: the prefix log-probability). */
+  value?: PrefixValue;
+  /** Value-guided decoders only (VED): the search settings. */
+  ved?: VedSearchSettings;
 }

@@ -40,6 +40,10 @@ export function configKey(cfg: RunConfig): string {
     const { labelSmoothing: _default, ...msl } = cfg.msl;
     c.msl = msl;
   }
+  // VED's decoding keys (eval.ved*) came after stored runs: left out at their defaults
+  const { vedBudget, vedLambda, vedBeta, vedWarmWidth, vedRule, ...evalRest } = cfg.eval;
+  if (vedBudget === 0 && vedLambda === 0.1 && vedBeta === 0.5 && vedWarmWidth === 8 && vedRule === 'G')
+    c.eval = evalRest;
   for (const s of unusedSections(cfg)) delete c[s]; // e.g. bear's base settings are in `bear`
   if (cfg.identifier === 'title') {
     delete c.sid;

@@ -118,11 +118,17 @@ export class GenRecModel extends Module {
    * first L-1 code tokens; returns logits [B, L, V] predicting code tokens 1..L.
    */
   forwardTrain(hist: EncodedHistory, targetIn: Tensor): Tensor {
+    return this.forwardTrainHidden(hist, targetIn).logits;
+  }
+
+  /** {@link forwardTrain} that also returns the final hidden states of the target positions, [B, L, dModel]. */
+  forwardTrainHidden(hist: EncodedHistory, targetIn: Tensor): { logits: Tensor; hidden: Tensor } {
     const H = this.cfg.maxHistory;
     const [B, L] = targetIn.shape;
     const x = cat([this.embedHistory(hist.items), this.transformer.embedTokens(targetIn)], 1);
     const keyPadding = cat([hist.padding, tensor(new Uint8Array(B * L), [B, L], 'bool')], 1);
-    return this.transformer.forward(x, { keyPadding, logitsFrom: H }).logits;
+    const r = this.transformer.forward(x, { keyPadding, logitsFrom: H });
+    return { logits: r.logits, hidden: r.hidden.slice(1, H) };
   }
 
   /**

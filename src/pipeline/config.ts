@@ -45,6 +45,34 @@ export const EvalConfigDef = defineConfig('eval', {
     min: 0,
     doc: "decoder 'sample': seed of libtorch's generator; each chunk of users is seeded with sampleSeed + its first user's index.",
   }),
+  vedBudget: int({
+    default: 0,
+    min: 0,
+    doc: "decoder 'ved': model-evaluated tokens per user (root 1, each added prefix 1); 0 = beam search's at beamWidth, 1 + (longest identifier − 1)·beamWidth.",
+    paper: 'V-STAR §5.5: budgets 1 + 2B … 1 + 8B for 3-token codes',
+  }),
+  vedLambda: num({
+    default: 0.1,
+    min: 0,
+    doc: "decoder 'ved': λ, weight of the policy entropy in the priority G = V + λH.",
+    paper: 'V-STAR §5.1: λ = 0.1',
+  }),
+  vedBeta: num({
+    default: 0.5,
+    min: 0,
+    doc: "decoder 'ved': β, UCB exploration weight (eq. 13).",
+    paper: 'V-STAR eq. 13 (value not stated)',
+  }),
+  vedWarmWidth: int({
+    default: 8,
+    min: 1,
+    doc: "decoder 'ved': width of the warm-start beam search.",
+    paper: 'V-STAR §5.1: 8',
+  }),
+  vedRule: oneOf(['G', 'V', 'H'], {
+    default: 'G',
+    doc: "decoder 'ved': expansion priority, G = V + λH (the paper's), V or H alone (Table 3's ablations).",
+  }),
 });
 
 // The run config's own keys, in three runs around what the objective registry adds (runConfigFor): the
@@ -258,6 +286,13 @@ export function evalSettings(cfg: RunConfig): EvalSettings {
     scoring: cfg.eval.scoring,
     temperature: cfg.eval.temperature,
     sampleSeed: cfg.eval.sampleSeed,
+    ved: {
+      budget: cfg.eval.vedBudget,
+      lambda: cfg.eval.vedLambda,
+      beta: cfg.eval.vedBeta,
+      warmWidth: cfg.eval.vedWarmWidth,
+      rule: cfg.eval.vedRule as 'G' | 'V' | 'H',
+    },
   };
 }
 

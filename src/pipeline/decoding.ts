@@ -135,6 +135,15 @@ export function resolveDecoding(
       scoring,
       temperature,
       sampleSeed: seed,
+      // VED's search settings are the run's (a server that allows 'ved' decodes with the prefix log-probability as
+      // value unless it loads a value head)
+      ved: {
+        budget: evalCfg.vedBudget,
+        lambda: evalCfg.vedLambda,
+        beta: evalCfg.vedBeta,
+        warmWidth: evalCfg.vedWarmWidth,
+        rule: evalCfg.vedRule as 'G' | 'V' | 'H',
+      },
     },
     effective,
     defaulted,

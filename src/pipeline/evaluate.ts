@@ -7,7 +7,7 @@ import type { TokenScoring } from '../decode/types.js';
 import { evaluateRankings, rankingMetricNames, type EvalResult } from '../eval/metrics.js';
 import type { GenRecModel } from '../model/genrec.js';
 import type { OnProgress } from '../util/progress.js';
-import { recommend } from './recommend.js';
+import { recommend, type RecommendSettings } from './recommend.js';
 
 export interface EvalSettings {
   /** A registered decoder's name (eval.decoder; see decode/registry.ts). */
@@ -23,6 +23,9 @@ export interface EvalSettings {
   sampleSeed: number;
   /** Evaluate at most this many examples (the first ones; 0 = all). */
   maxUsers?: number;
+  /** Decoder 'ved': its search settings and value function (see RecommendSettings). */
+  ved?: RecommendSettings['ved'];
+  value?: RecommendSettings['value'];
 }
 
 export interface ModelEvalResult extends EvalResult {
@@ -73,6 +76,8 @@ export function evaluateModel(
       scoring: s.scoring,
       temperature: s.temperature,
       sampleSeed: s.sampleSeed,
+      ...(s.ved !== undefined ? { ved: s.ved } : {}),
+      ...(s.value !== undefined ? { value: s.value } : {}),
     },
     onProgress,
   );

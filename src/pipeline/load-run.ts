@@ -10,6 +10,8 @@ import { readJsonFile } from '../util/json-file.js';
 import { RunConfigDef, type RunConfig } from './config.js';
 import { hasPendingRun, pendingDir, recoverRunDir } from './run-dir.js';
 import { loadDatasetFromSpec } from './dataset.js';
+import type { PrefixValue } from '../decode/types.js';
+import { headValue, loadValueHead, VALUE_HEAD_FILE } from '../model/value-head.js';
 import { Catalogue } from './catalogue.js';
 
 type Log = (line: string) => void;
@@ -128,4 +130,19 @@ export function loadRunWithCatalogue(dir: string, allowDataChange: boolean, log:
     run.model.dispose();
     throw e;
   }
+}
+
+/**
+ * For decoder 'ved': the run's value head as VED's value function when the run has one (V-STAR training writes it
+ * beside the model), else nothing (VED then ranks prefixes by their log-probability, said on stderr). Other
+ * decoders: nothing.
+ */
+export function runValue(dir: string, decoder: string, log: Log = stderrLog): { value?: PrefixValue } {
+  if (decoder !== 'ved') return {};
+  const file = join(dir, VALUE_HEAD_FILE);
+  if (!existsSync(file)) {
+    log(`ved: run ${dir} has no ${VALUE_HEAD_FILE}; the value is the prefix log-probability`);
+    return {};
+  }
+  return { value: headValue(loadValueHead(file)) };
 }

@@ -4,7 +4,7 @@ import { inEvalMode, noGrad, tidy, type HasTrainMode } from '../engine/index.js'
 import { getDecoder } from '../decode/registry.js';
 import type { Constraint } from '../decode/constraint.js';
 import { ExcludeItems } from '../decode/exclude.js';
-import type { Hypothesis, StepModel, TokenScoring } from '../decode/types.js';
+import type { Hypothesis, PrefixValue, StepModel, TokenScoring, VedSearchSettings } from '../decode/types.js';
 import type { OnProgress } from '../util/progress.js';
 
 /** Every decoding setting, explicit (the run config's eval section; nothing comes from the model). */
@@ -23,14 +23,18 @@ export interface RecommendSettings {
   temperature: number;
   /** Sampling seed (sample): chunk c is seeded with sampleSeed + its first user's index. */
   sampleSeed: number;
+  /** VED's search settings (decoder 'ved'); budget 0 = beam search's budget at beamWidth, 1 + (maxCodeLength − 1)·B. */
+  ved?: VedSearchSettings;
+  /** VED's value function (a run's value head); absent: the prefix log-probability. */
+  value?: PrefixValue;
 }
 
 /** What recommend needs of a model: GenRecModel is one (tests decode a fake step model through it). */
 export interface DecodableModel extends HasTrainMode {
   /** A decoding session over a batch of histories. */
-  stepModel(histories: ReadonlyArray<ReadonlyArray<number>>): StepModel<unknown>;
-  /** The items' identifiers: the constraint decoding follows. */
-  readonly ids: { readonly trie: Constraint };
+  stepModel(histories: ReadonlyArray<ReadonlyArray<number>>, opts?: { hidden?: boolean }): StepModel<unknown>;
+  /** The items' identifiers: the constraint decoding follows (and the longest identifier, for VED's default budget). */
+  readonly ids: { readonly trie: Constraint; readonly maxCodeLength?: number };
 }
 
 /**
@@ -49,6 +53,14 @@ export function recommend(
   }
   const decoder = getDecoder(s.decoder);
   const out: Hypothesis[][] = [];
+  let ved = s.ved;
+  if (ved !== undefined && ved.budget === 0) {
+    const L = model.ids.maxCodeLength;
+    if (L === undefined)
+      throw new Error("recommend: VED budget 0 (as beam search) needs the identifiers' maxCodeLength");
+    ved = { ...ved, budget: 1 + (L - 1) * s.beamWidth };
+  }
+  const hidden = s.decoder === 'ved' && s.value?.needsHidden === true;
   inEvalMode(model, () => {
     for (let i = 0; i < histories.length; i += s.chunkUsers) {
       const chunk = histories.slice(i, i + s.chunkUsers);
@@ -57,7 +69,13 @@ export function recommend(
       const res = tidy(() =>
         noGrad(() =>
           decoder.run(
-            { model: model.stepModel(chunk), constraint, numUsers: chunk.length },
+            {
+              model: hidden ? model.stepModel(chunk, { hidden }) : model.stepModel(chunk),
+              constraint,
+              numUsers: chunk.length,
+              ...(ved !== undefined ? { ved } : {}),
+              ...(s.value !== undefined ? { value: s.value } : {}),
+            },
             {
               topK: s.topK,
               scoring: s.scoring,

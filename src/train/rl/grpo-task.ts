@@ -9,13 +9,30 @@
 // and then, for each of the trainer's μ updates on that batch (TrainTask.updatesPerBatch), scores the responses
 // under the current policy (differentiable, dropout off) and returns eq. 3's clipped loss with the k3 KL term.
 // Neither plug-in is known by name here: BLADE's proxy reward and V-STAR's value-guided candidates fit unchanged.
-import { noGrad, tensor, type Tensor } from '../../engine/index.js';
+import { noGrad, tensor, type Module, type Tensor } from '../../engine/index.js';
 import { inEvalMode } from '../../engine/index.js';
 import type { GenRecModel } from '../../model/genrec.js';
 import { responseBatch, responseLogProbs, type TokenRows } from '../../model/responses.js';
 import type { TrainTask } from '../types.js';
 import { groupAdvantages, type AdvantageConfig } from './advantages.js';
 import { grpoLoss, type GrpoConfig } from './grpo-loss.js';
+import { siblingAdvantages } from './sibling.js';
+
+/**
+ * Which advantages drive the policy (V-STAR Table 4): 'grpo' = group-normalised per response (eq. 2–3);
+ * 'sibling' = Sibling-GRPO's node advantages on the branching tokens (vstar.md eq. 15–19, ./sibling.ts);
+ * 'joint' = the sum of both losses (the KL term counted once, in the GRPO loss).
+ */
+export type GrpoAdvantageMode = 'grpo' | 'sibling' | 'joint';
+
+/** A second loss trained alongside the policy on the same rollouts (V-STAR's value head, eq. 9). */
+export interface GrpoAuxiliary<P> {
+  readonly name: string;
+  /** Called once per batch of rollouts, after the rewards (e.g. TD inputs from the prompts and candidates). */
+  prepare(prompts: readonly P[], rollouts: Rollouts, rewards: Float64Array): void;
+  /** The loss on the prepared batch (called inside the trainer's tidy, once per update). */
+  loss(): { loss: Tensor; logs: Record<string, number> };
+}
 
 /** G responses for each of P prompts: R = P·G rows, row p·G + g = response g of prompt p. */
 export interface Rollouts {
@@ -56,6 +73,12 @@ export interface GrpoTaskOptions<P> {
   advantage: AdvantageConfig;
   /** μ: optimizer steps per batch of rollouts. */
   updates: number;
+  /** Advantages of the policy loss (default 'grpo'). */
+  mode?: GrpoAdvantageMode;
+  /** A loss trained alongside (its parameters must be in `module`). */
+  auxiliary?: GrpoAuxiliary<P>;
+  /** The module whose parameters are optimised and checkpointed (default: the policy; e.g. policy + value head). */
+  module?: Module;
   validate?: TrainTask<P>['validate'];
   /** Per-step log lines (every `logEvery` batches; 0 = none). */
   log?: (line: string) => void;
@@ -82,6 +105,8 @@ interface BatchCache {
   old: Float32Array;
   ref: Float32Array;
   adv: Float32Array;
+  /** [R · W] Sibling-GRPO token weights scaled for grpoLoss's per-response mean (null in 'grpo' mode). */
+  sib: Float32Array | null;
   logs: Record<string, number>;
 }
 
@@ -99,6 +124,7 @@ function zeroAdvantageShare(adv: Float32Array, P: number, G: number): number {
 export function grpoTask<P>(o: GrpoTaskOptions<P>): TrainTask<P> & { totals(): GrpoTotals } {
   if (o.grpo.beta > 0 && o.reference === null) throw new Error('grpoTask: grpo.beta > 0 needs a reference policy');
   const ids = o.policy.ids;
+  const mode = o.mode ?? 'grpo';
   let cache: BatchCache | null = null;
   let round = 0;
   const totals: GrpoTotals = {
@@ -153,6 +179,29 @@ export function grpoTask<P>(o: GrpoTaskOptions<P>): TrainTask<P> & { totals(): G
     totals.modelCalls += ro.modelCalls;
     totals.rolloutSeconds += rolloutSec;
     const adv32 = Float32Array.from(adv);
+    let sib: Float32Array | null = null;
+    let sibNonzero = 0;
+    if (mode !== 'grpo') {
+      // eq. 19 sums node terms over the group and divides by |C|; grpoLoss averages each row's tokens (1/T_i) and
+      // then the rows, so a token's weight is multiplied by its row's length T_i
+      sib = new Float32Array(R * W);
+      for (let p = 0; p < P; p++) {
+        const paths: number[][] = [];
+        for (let g = 0; g < G; g++) {
+          const r = p * G + g;
+          paths.push(Array.from(ro.rows.tokens.subarray(r * W, r * W + ro.rows.lengths[r])));
+        }
+        const w = siblingAdvantages(paths, Array.from(rewards.subarray(p * G, (p + 1) * G)), o.advantage);
+        w.forEach((row, g) => {
+          const r = p * G + g;
+          for (let t = 0; t < row.length; t++) {
+            sib![r * W + t] = row[t] * row.length;
+            if (row[t] !== 0) sibNonzero++;
+          }
+        });
+      }
+    }
+    o.auxiliary?.prepare(batch, ro, rewards);
     let absAdv = 0;
     for (const a of adv32) absAdv += Math.abs(a) / Math.max(R, 1);
     return {
@@ -162,7 +211,9 @@ export function grpoTask<P>(o: GrpoTaskOptions<P>): TrainTask<P> & { totals(): G
       old: Float32Array.from(ro.oldLogProbs),
       ref,
       adv: adv32,
+      sib,
       logs: {
+        ...(sib !== null ? { siblingTokens: sibNonzero / Math.max(tokens, 1) } : {}),
         reward: mean,
         rewardStd: Math.sqrt(v),
         zeroAdvGroups: zeroAdvantageShare(adv32, P, G),
@@ -175,7 +226,7 @@ export function grpoTask<P>(o: GrpoTaskOptions<P>): TrainTask<P> & { totals(): G
   };
 
   return {
-    model: o.policy,
+    model: o.module ?? o.policy,
     updatesPerBatch: o.updates,
     validate: o.validate,
     totals: () => ({ ...totals }),
@@ -190,17 +241,25 @@ export function grpoTask<P>(o: GrpoTaskOptions<P>): TrainTask<P> & { totals(): G
         const rb = responseBatch(ids, c.rows);
         const logProbs = responseLogProbs(o.policy, c.histories, rb);
         const t = (a: Float32Array): Tensor => tensor(a, [R, W], 'float32');
-        return grpoLoss(
-          {
-            logProbs,
-            oldLogProbs: t(c.old),
-            refLogProbs: t(c.ref),
-            mask: rb.mask,
-            advantages: tensor(c.adv, [R], 'float32'),
-          },
-          o.grpo,
-        );
+        const input = { logProbs, oldLogProbs: t(c.old), refLogProbs: t(c.ref), mask: rb.mask };
+        const main =
+          mode === 'sibling' ? null : grpoLoss({ ...input, advantages: tensor(c.adv, [R], 'float32') }, o.grpo);
+        const sib =
+          c.sib === null
+            ? null
+            : grpoLoss({ ...input, advantages: t(c.sib) }, main === null ? o.grpo : { ...o.grpo, beta: 0 });
+        if (main !== null && sib !== null)
+          return {
+            loss: main.loss.add(sib.loss),
+            logs: { ...main.logs, siblingClipFraction: sib.logs.clipFraction } as Record<string, number>,
+          };
+        return (main ?? sib)!;
       });
+      if (o.auxiliary) {
+        const aux = o.auxiliary.loss();
+        out.loss = out.loss.add(aux.loss);
+        Object.assign(out.logs, aux.logs);
+      }
       totals.forwardSeconds += (performance.now() - t1) / 1000;
       const logs: Record<string, number> = { ...c.logs, ...out.logs };
       if (fresh && o.log && (o.logEvery ?? 0) > 0 && totals.batches % (o.logEvery ?? 1) === 0) {
