@@ -3,7 +3,7 @@
 //                        [--figures docs/figures] [--threads 1]
 //
 // V-STAR (vstar.md §5) on next-item data in semantic-ID mode, from a supervised run per set
-// (<runs>/<set>-sft-s0, trained with `genrec train --dataset windows:../shared/data/<set> --seed 0 --refit false`):
+// (<runs>/<set>-sft-s0, trained with `genrec train --dataset windows:../shared/data/<set> --seed 0`, i.e. the epoch count chosen on validation, then a refit on train + valid):
 // - Table 4: GRPO on beam candidates (the MiniOneRec-style baseline), GRPO / Sibling-GRPO / joint on VED
 //   candidates, for each policy reward; test by beam search (B = 10) and, for the joint model, by VED at the same
 //   budget; paired bootstraps of NDCG@10 over test users against the beam-candidate baseline.
@@ -21,7 +21,7 @@ import { beamSearch } from '../src/decode/beam.js';
 import { sampleDecode } from '../src/decode/sample.js';
 import type { TokenScoring } from '../src/decode/types.js';
 import { vedDecode, type VedRule } from '../src/decode/ved.js';
-import { manualSeed, noGrad, setNumThreads } from '../src/engine/index.js';
+import { manualSeed, noGrad, setNumThreads, tidy } from '../src/engine/index.js';
 import { meanDefined, prefixSpearman, sidDiversity } from '../src/eval/candidate-set.js';
 import { pairedBootstrap } from '../src/eval/stats.js';
 import type { GenRecModel } from '../src/model/genrec.js';
@@ -54,7 +54,16 @@ const OPTIONS = {
   threads: 'count',
   seed: 'count',
   tables: 'bool',
+  lr: 'string',
+  split: 'string',
+  methods: 'string',
+  vedBeta: 'string',
+  vedWarm: 'count',
+  sft: 'string',
 } as const;
+
+/** VED's search settings in the tables and at test time (the paper's λ and warm start; β is not stated there). */
+const VED = { lambda: 0.1, beta: 0.5, warmWidth: 8 };
 
 const KS = [3, 5, 10];
 const log = (l: string): void => void process.stderr.write(l + '\n');
@@ -105,50 +114,51 @@ function candidateSets(
   const lists: number[][] = [];
   let cost = 0;
   model.eval();
-  for (const part of chunks(users, 64)) {
-    const hist = part.map((e) => e.history);
-    const input = {
-      model: model.stepModel(hist, { hidden: decoder.startsWith('ved') }),
-      constraint: model.ids.trie,
-      numUsers: part.length,
-    };
-    if (decoder === 'beam') {
-      const h = beamSearch(input, { beamWidth: width, topK: C, lengthPenalty: 0, scoring });
-      lists.push(...h.map((x) => x.map((y) => y.item)));
-      cost += budgetOf(model, width) * part.length;
-    } else if (decoder === 'topk') {
-      // top-K sampling (the 8 most likely valid tokens per step), `width` draws, distinct items by log-probability
-      const r = sampleDecode(input, { numSamples: width, temperature: 1, topK: 8, seed: 17 + lists.length, scoring });
-      for (let u = 0; u < part.length; u++) {
-        const seen = new Map<number, number>();
-        for (let j = 0; j < width; j++) {
-          const k = u * width + j;
-          seen.set(r.items[k], r.logProbs[k]);
+  for (const part of chunks(users, 64))
+    tidy(() => {
+      const hist = part.map((e) => e.history);
+      const input = {
+        model: model.stepModel(hist, { hidden: decoder.startsWith('ved') }),
+        constraint: model.ids.trie,
+        numUsers: part.length,
+      };
+      if (decoder === 'beam') {
+        const h = beamSearch(input, { beamWidth: width, topK: C, lengthPenalty: 0, scoring });
+        lists.push(...h.map((x) => x.map((y) => y.item)));
+        cost += budgetOf(model, width) * part.length;
+      } else if (decoder === 'topk') {
+        // top-K sampling (the 8 most likely valid tokens per step), `width` draws, distinct items by log-probability
+        const r = sampleDecode(input, { numSamples: width, temperature: 1, topK: 8, seed: 17 + lists.length, scoring });
+        for (let u = 0; u < part.length; u++) {
+          const seen = new Map<number, number>();
+          for (let j = 0; j < width; j++) {
+            const k = u * width + j;
+            seen.set(r.items[k], r.logProbs[k]);
+          }
+          lists.push(
+            [...seen.entries()]
+              .sort((a, b) => b[1] - a[1])
+              .slice(0, C)
+              .map((e) => e[0]),
+          );
         }
-        lists.push(
-          [...seen.entries()]
-            .sort((a, b) => b[1] - a[1])
-            .slice(0, C)
-            .map((e) => e[0]),
-        );
+        cost += budgetOf(model, width) * part.length;
+      } else {
+        const res = vedDecode(input, headValue(head!), {
+          budget: budgetOf(model, width),
+          warmWidth: VED.warmWidth,
+          lambda: VED.lambda,
+          beta: VED.beta,
+          topK: C,
+          scoring,
+          rule: decoder.slice(4) as VedRule,
+          seed: 5,
+          firstUser: lists.length,
+        });
+        lists.push(...res.hypotheses.map((x) => x.map((y) => y.item)));
+        cost += res.cost.reduce((a, b) => a + b, 0);
       }
-      cost += budgetOf(model, width) * part.length;
-    } else {
-      const res = vedDecode(input, headValue(head!), {
-        budget: budgetOf(model, width),
-        warmWidth: 8,
-        lambda: 0.1,
-        beta: 0.5,
-        topK: C,
-        scoring,
-        rule: decoder.slice(4) as VedRule,
-        seed: 5,
-        firstUser: lists.length,
-      });
-      lists.push(...res.hypotheses.map((x) => x.map((y) => y.item)));
-      cost += res.cost.reduce((a, b) => a + b, 0);
-    }
-  }
+    });
   return { lists, seconds: (performance.now() - t0) / 1000, cost: cost / Math.max(users.length, 1) };
 }
 
@@ -201,13 +211,15 @@ function spearmanProbe(
       items.map((i) => [i]),
     );
     const hist = part.flatMap((e) => Array.from({ length: S }, () => e.history));
-    const { logp, hid } = noGrad(() => {
-      const rb = responseBatch(model.ids, rows);
-      const out = model.forwardTrainHidden(model.encodeHistories(hist), rb.targetIn);
-      const l = out.logits.logSoftmax(-1).gather(-1, rb.targets.unsqueeze(-1)).squeeze(-1).toFloat64();
-      const h = head !== null ? head.forward(out.hidden).toFloat64() : null;
-      return { logp: l, hid: h };
-    });
+    const { logp, hid } = tidy(() =>
+      noGrad(() => {
+        const rb = responseBatch(model.ids, rows);
+        const out = model.forwardTrainHidden(model.encodeHistories(hist), rb.targetIn);
+        const l = out.logits.logSoftmax(-1).gather(-1, rb.targets.unsqueeze(-1)).squeeze(-1).toFloat64();
+        const h = head !== null ? head.forward(out.hidden).toFloat64() : null;
+        return { logp: l, hid: h };
+      }),
+    );
     const W = rows.width;
     part.forEach((e, u) => {
       const group = items.slice(u * S, (u + 1) * S);
@@ -291,11 +303,19 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
   const rewards = (args.options.rewards ?? 'rank').split(',');
   const G = args.options.groupSize ?? (smoke ? 4 : 16);
   const seed = args.options.seed ?? 0;
+  const split = args.options.split ?? 'test';
+  if (split !== 'test' && split !== 'valid')
+    throw new Error(`bench vstar: --split must be test or valid, got ${split}`);
   const tables = args.options.tables ?? true;
+  VED.beta = Number(args.options.vedBeta ?? VED.beta);
+  VED.warmWidth = args.options.vedWarm ?? VED.warmWidth;
+  const lr = Number(args.options.lr ?? '1e-4');
+  if (!(lr > 0)) throw new Error(`bench vstar: --lr must be a positive number, got ${args.options.lr}`);
+  const only = args.options.methods?.split(',');
   const out: Record<string, unknown> = {};
   for (const set of sets) {
     const t0 = performance.now();
-    const dir = join(root, `${set}-sft-s0`);
+    const dir = join(root, `${set}-${args.options.sft ?? 'sft'}-s0`);
     let sft: GenRecModel;
     let ds: NextItemDataset;
     let scoring: TokenScoring;
@@ -324,9 +344,11 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
     const side = itemSideInfo(ds.name, ds.items, embeddings);
     const semantic = createReward('semantic', side, { form: 'vstar-return' }, 'bench vstar');
     if (semantic.scope !== 'candidates') throw new Error('semantic reward has candidate scope');
-    const test =
-      (args.options.testUsers ?? (smoke ? 40 : 0)) > 0 ? ds.test.slice(0, args.options.testUsers ?? 40) : ds.test;
-    const probe = sample(ds.test, args.options.probeUsers ?? (smoke ? 16 : 300), 7);
+    // --split valid: the same runs judged on (the latest) validation examples, for choices made before any test
+    const evalSet = split === 'valid' ? ds.valid : ds.test;
+    const nUsers = args.options.testUsers ?? (smoke ? 40 : 0);
+    const test = nUsers > 0 ? evalSet.slice(-nUsers) : evalSet;
+    const probe = sample(evalSet, args.options.probeUsers ?? (smoke ? 16 : 300), 7);
     const prompts = sample(ds.train, args.options.prompts ?? (smoke ? 16 : 1024), 11 + seed);
     const targets = test.map((e) => e.target);
     const L = levelsOf(sft);
@@ -346,7 +368,8 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
         ['ved', 'sibling'],
         ['ved', 'joint'],
       ] as const)
-        plan.push({ name: `${g}-${m}-${rw}`, generator: g, mode: m, reward: rw });
+        if (only === undefined || only.includes(`${g}-${m}`))
+          plan.push({ name: `${g}-${m}-${rw}`, generator: g, mode: m, reward: rw });
     for (const p of plan) {
       const policy = frozenCopy(sft);
       manualSeed(1 + seed);
@@ -364,14 +387,14 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
         groupSize: G,
         epochs: args.options.epochs ?? 1,
         batchPrompts: smoke ? 4 : 16,
-        lr: 1e-4,
+        lr,
         klBeta: 1e-3,
         gamma: 0.99,
         valueCoef: 1,
-        valueWarmupSteps: smoke ? 1 : 32,
+        valueWarmupEpochs: smoke ? 1 : 2,
         valueLr: 1e-3,
         scoring,
-        ved: { budget: budgetOf(sft, G), warmWidth: 8, lambda: 0.1, beta: 0.5, rule: 'G' },
+        ved: { budget: budgetOf(sft, G), ...VED, rule: 'G' },
         seed,
       };
       log(`[vstar] ${set} ${p.name}: ${prompts.length} prompts, G ${G}`);
@@ -395,7 +418,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
         perUser[`${p.name}+ved-test`] = vm.ndcg10;
       }
       models[p.name] = { model: policy, head };
-      if (p.mode === 'joint' && p.generator === 'ved' && p.reward === rewards[0]) {
+      if (p.mode === 'joint' && p.generator === 'ved' && p.reward === rewards[0] && split === 'test' && !smoke) {
         // the V-STAR model as a run directory: `genrec eval --run DIR --eval.decoder ved` decodes with its value head
         const runDir = join(root, `${set}-vstar-joint-s${seed}`);
         mkdirSync(runDir, { recursive: true });
@@ -416,25 +439,35 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
       if (name !== 'sft') boot[`${name} − sft`] = pairedBootstrap(perUser[name], perUser.sft);
     }
     out[set] = {
-      users: { test: test.length, probe: probe.length, prompts: prompts.length },
+      users: { [split]: test.length, probe: probe.length, prompts: prompts.length },
+      split,
+      lr,
       groupSize: G,
       levels: L,
       seed,
       methods,
       bootstrap: boot,
     };
+    // Table 4 is on disk before the tables run (they take the longest and are the most memory-hungry part)
+    if (!smoke && split === 'test') writeJsonAtomicSync(join(root, `bench-vstar-${set}-s${seed}.json`), out[set]);
     if (!tables) {
-      if (!smoke) writeJsonAtomicSync(join(root, `bench-vstar-${set}-s${seed}.json`), out[set]);
+      if (!smoke)
+        writeJsonAtomicSync(
+          join(root, `bench-vstar-${set}-s${seed}${split === 'valid' ? `-valid-lr${lr}` : ''}.json`),
+          out[set],
+        );
       for (const { model, head } of Object.values(models)) {
         model.dispose();
         head.dispose();
       }
       sft.dispose();
+      printSet(set, out[set] as SetOut);
       continue;
     }
     // Tables 2–3, Fig. 4, Table 6, Fig. 3 and timing at the joint model of the first reward
     const joint = models[`ved-joint-${rewards[0]}`];
     const beamBase = models[`beam-grpo-${rewards[0]}`];
+    log(`[vstar] ${set}: Table 2–3 (beam / top-K / VED rules, |C| = ${G}) on ${probe.length} users`);
     const table2: Record<string, unknown> = {};
     for (const d of ['beam', 'topk', 'ved-G', 'ved-V', 'ved-H'] as const) {
       const cs = candidateSets(joint.model, joint.head, probe, d, G, G, scoring);
@@ -451,6 +484,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
         msPerQuery: (1000 * cs.seconds) / probe.length,
       };
     }
+    log(`[vstar] ${set}: Fig. 4 (budgets 1×–4×)`);
     const fig4: Record<string, unknown>[] = [];
     for (const k of [1, 2, 3, 4]) {
       for (const d of ['beam', 'ved-G'] as const) {
@@ -458,11 +492,13 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
         fig4.push({ budget: k, decoder: d, tokens: cs.cost, ...setQuality(cs.lists, probe, joint.model, semantic) });
       }
     }
+    log(`[vstar] ${set}: Table 6 (|C| = 64)`);
     const table6: Record<string, unknown> = {};
     for (const d of ['beam', 'topk', 'ved-G'] as const) {
       const cs = candidateSets(joint.model, joint.head, probe, d, 64, 64, scoring);
       table6[d] = setQuality(cs.lists, probe, joint.model, semantic);
     }
+    log(`[vstar] ${set}: Fig. 3 (Spearman ρ per level, pools of 64 at T = 1.5)`);
     const fig3 = {
       sft: spearmanProbe(sft, null, probe, semantic, scoring),
       'beam+grpo': spearmanProbe(beamBase.model, null, probe, semantic, scoring),
@@ -478,7 +514,9 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
     const tVed = times('ved-G');
     const timing = { beamMsPerQuery: tBeam, vedMsPerQuery: tVed, ratio: tVed / tBeam, budget: budgetOf(sft, G) };
     out[set] = {
-      users: { test: test.length, probe: probe.length, prompts: prompts.length },
+      users: { [split]: test.length, probe: probe.length, prompts: prompts.length },
+      split,
+      lr,
       groupSize: G,
       levels: L,
       seed,
@@ -506,11 +544,11 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
 interface SetOut {
   methods: Record<string, { test: Record<string, number> }>;
   bootstrap: Record<string, { diff: number; lo: number; hi: number }>;
-  table2: Record<string, Record<string, number>>;
-  fig4: { budget: number; decoder: string; hitRate: number; maxReward: number; tokens: number }[];
-  table6: Record<string, Record<string, number>>;
-  fig3: Record<string, { logProb: number[]; value: number[] | null }>;
-  timing: Record<string, number>;
+  table2?: Record<string, Record<string, number>>;
+  fig4?: { budget: number; decoder: string; hitRate: number; maxReward: number; tokens: number }[];
+  table6?: Record<string, Record<string, number>>;
+  fig3?: Record<string, { logProb: number[]; value: number[] | null }>;
+  timing?: Record<string, number>;
 }
 
 function printSet(set: string, o: SetOut): void {
@@ -523,65 +561,64 @@ function printSet(set: string, o: SetOut): void {
   for (const [k, b] of Object.entries(o.bootstrap))
     log(`${k}: ${b.diff >= 0 ? '+' : ''}${f(b.diff)} [${f(b.lo)}, ${f(b.hi)}]`);
   log('decoder | hit rate of C | MaxReward | Div(C) | NDCG@10 | tokens/query | ms/query');
-  for (const [d, r] of Object.entries(o.table2))
+  for (const [d, r] of Object.entries(o.table2 ?? {}))
     log(
       `${d} | ${f(r.hitRate)} | ${f(r.maxReward)} | ${f(r.div)} | ${f(r['ndcg@10'])} | ${r.tokensPerQuery.toFixed(1)} | ${r.msPerQuery.toFixed(1)}`,
     );
-  for (const p of o.fig4)
+  for (const p of o.fig4 ?? [])
     log(
       `budget ${p.budget}× ${p.decoder}: hit ${f(p.hitRate)}, MaxReward ${f(p.maxReward)}, tokens ${p.tokens.toFixed(1)}`,
     );
-  for (const [d, r] of Object.entries(o.table6))
+  for (const [d, r] of Object.entries(o.table6 ?? {}))
     log(`|C|=64 ${d}: Div ${f(r.div)}, MaxReward ${f(r.maxReward)}, hit ${f(r.hitRate)}`);
-  for (const [m, r] of Object.entries(o.fig3))
+  for (const [m, r] of Object.entries(o.fig3 ?? {}))
     log(`ρ ${m}: log-prob ${r.logProb.map(f).join(' ')}${r.value ? `; value ${r.value.map(f).join(' ')}` : ''}`);
   log(`time per query: ${JSON.stringify(o.timing)}`);
 }
 
 async function figures(out: Record<string, SetOut>, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  const f4 = Object.entries(out).flatMap(([set, o]) => o.fig4.map((p) => ({ set, ...p })));
-  const spec4 = {
-    data: { values: f4 },
-    facet: { column: { field: 'set', type: 'nominal', title: null } },
-    spec: {
-      width: 220,
-      height: 160,
-      layer: [
-        {
-          mark: { type: 'line', point: true },
-          encoding: {
-            x: { field: 'budget', type: 'ordinal', title: 'budget (× 1 + L·G tokens)' },
-            y: { field: 'maxReward', type: 'quantitative', title: 'MaxReward of C', scale: { zero: false } },
-            color: { field: 'decoder', type: 'nominal' },
+  for (const [set, o] of Object.entries(out)) {
+    if (!o.fig4 || !o.fig3) continue; // --tables false
+    const spec4 = {
+      title: `${set}: candidate sets at budgets 1×–4×`,
+      data: { values: o.fig4 },
+      hconcat: (['maxReward', 'hitRate'] as const).map((y) => ({
+        width: 220,
+        height: 160,
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'budget', type: 'ordinal', title: 'budget (× beam search of width G)' },
+          y: {
+            field: y,
+            type: 'quantitative',
+            title: y === 'maxReward' ? 'MaxReward of C' : 'target in C',
+            scale: { zero: false },
           },
+          color: { field: 'decoder', type: 'nominal' },
         },
-      ],
-    },
-  } as unknown as ChartSpec;
-  writeFileSync(join(dir, 'vstar-fig4-budget.svg'), await chartSvg(spec4));
-  const f3 = Object.entries(out).flatMap(([set, o]) =>
-    Object.entries(o.fig3).flatMap(([model, r]) => [
-      ...r.logProb.map((rho, l) => ({ set, series: `${model} P`, level: l + 1, rho })),
-      ...(r.value ?? []).map((rho, l) => ({ set, series: `${model} V`, level: l + 1, rho })),
-    ]),
-  );
-  const spec3 = {
-    data: { values: f3 },
-    facet: { column: { field: 'set', type: 'nominal', title: null } },
-    spec: {
-      width: 220,
-      height: 160,
+      })),
+    } as unknown as ChartSpec;
+    writeFileSync(join(dir, `vstar-fig4-${set}.svg`), await chartSvg(spec4));
+    const f3 = Object.entries(o.fig3).flatMap(([model, r]) => [
+      ...r.logProb.map((rho, l) => ({ series: `${model}: log-prob`, level: l + 1, rho })),
+      ...(r.value ?? []).map((rho, l) => ({ series: `${model}: value`, level: l + 1, rho })),
+    ]);
+    const spec3 = {
+      title: `${set}: Spearman ρ of prefix signal vs mean reward under the prefix`,
+      data: { values: f3 },
+      width: 300,
+      height: 180,
       mark: 'bar',
       encoding: {
         x: { field: 'level', type: 'ordinal', title: 'SID level ℓ' },
         xOffset: { field: 'series' },
-        y: { field: 'rho', type: 'quantitative', title: 'Spearman ρ with reward' },
-        color: { field: 'series', type: 'nominal' },
+        y: { field: 'rho', type: 'quantitative', title: 'Spearman ρ' },
+        color: { field: 'series', type: 'nominal', title: null },
       },
-    },
-  } as unknown as ChartSpec;
-  writeFileSync(join(dir, 'vstar-fig3-spearman.svg'), await chartSvg(spec3));
+    } as unknown as ChartSpec;
+    writeFileSync(join(dir, `vstar-fig3-${set}.svg`), await chartSvg(spec3));
+  }
 }
 
 export const vstarBench = benchCommand('vstar', OPTIONS, false, run);

@@ -133,7 +133,7 @@ test('alignVstar: VED candidates, joint objective and the value head trained alo
       klBeta: 1e-3,
       gamma: 0.99,
       valueCoef: 1,
-      valueWarmupSteps: 1,
+      valueWarmupEpochs: 1,
       valueLr: 1e-2,
       scoring: 'full',
       ved: { budget: 1 + 3 * 4, warmWidth: 2, lambda: 0.1, beta: 0.5, rule: 'G' },

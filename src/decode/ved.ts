@@ -29,8 +29,9 @@
  * - Ablation rules (Table 3): 'G' = V + λH (the paper's), 'V' = V alone, 'H' = H alone below the leaves. A leaf's
  *   priority is V under every rule (eq. 11 at ℓ = L).
  * - Extraction: the tree's leaves ranked by V (value-aware), ties by log-probability; if fewer than |C| distinct
- *   items, the remainder is filled from the cached distributions of evaluated nodes: each unexpanded valid child, by
- *   prefix log-probability, completed to the items below it in the trie's order (no model call), so |C| is
+ *   items, the remainder is filled from the cached distributions of evaluated nodes ("completing high-value
+ *   prefixes"): the evaluated non-leaf prefixes by V, each contributing its most likely unexpanded valid child in
+ *   turn (round-robin), completed to the items below it in the trie's order (no model call), so |C| is
  *   min(topK, catalogue). Filled items are flagged.
  *
  * The value is a plug-in (PrefixValue): the trained value head (src/model/value-head.ts), or in tests the true best
@@ -551,22 +552,35 @@ class VedSearch<S> {
         out.push({ item: n.item, logProb: n.logProb, value: n.value, filled: false });
       }
       if (out.length < K) {
-        // fill from cached distributions: unexpanded valid children of evaluated, non-leaf nodes
-        const fills: { trie: number; score: number }[] = [];
-        for (const i of ids) {
-          const n = this.nodes[i];
-          if (n.item >= 0 || n.stateIdx < 0) continue;
-          for (let k = 0; k < n.childTokens.length; k++)
-            if (!n.expanded.has(n.childTokens[k]))
-              fills.push({ trie: n.childTries[k], score: n.logProb + n.childLogp[k] });
-        }
-        fills.sort((a, b) => b.score - a.score || a.trie - b.trie);
-        for (const f of fills) {
-          if (out.length >= K) break;
-          for (const item of itemsBelow(c, f.trie, K - out.length, seen)) {
-            seen.add(item);
-            out.push({ item, logProb: f.score, value: Number.NaN, filled: true });
+        // fill from cached distributions: the evaluated non-leaf nodes by value (high-value prefixes first), each
+        // giving its most likely unexpanded valid child in turn (round-robin: the best child of every prefix, then
+        // the second best, …), completed to the items below it in the trie's order
+        const sources = ids
+          .filter((i) => this.nodes[i].item < 0 && this.nodes[i].stateIdx >= 0)
+          .sort(
+            (a, b) =>
+              this.nodes[b].value - this.nodes[a].value || this.nodes[b].logProb - this.nodes[a].logProb || a - b,
+          )
+          .map((i) => {
+            const n = this.nodes[i];
+            const kids: number[] = [];
+            for (let k = 0; k < n.childTokens.length; k++) if (!n.expanded.has(n.childTokens[k])) kids.push(k);
+            kids.sort((a, b) => n.childLogp[b] - n.childLogp[a] || a - b);
+            return { n, kids };
+          });
+        for (let round = 0; out.length < K; round++) {
+          let any = false;
+          for (const { n, kids } of sources) {
+            if (out.length >= K) break;
+            if (round >= kids.length) continue;
+            any = true;
+            const k = kids[round];
+            for (const item of itemsBelow(c, n.childTries[k], K - out.length, seen)) {
+              seen.add(item);
+              out.push({ item, logProb: n.logProb + n.childLogp[k], value: Number.NaN, filled: true });
+            }
           }
+          if (!any) break;
         }
       }
       this.res.hypotheses.push(out);

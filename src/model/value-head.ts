@@ -3,7 +3,7 @@
 // an MLP regressor, so V(s_ℓ) reads the states s_0..s_ℓ of its own path. The backbone's hidden states come in
 // detached (the head learns on top of the policy; its TD loss does not move the policy), so querying V during
 // decoding costs one small block over at most a few positions.
-import { arange, noGrad, tensor, type DType, type Tensor } from '../engine/index.js';
+import { arange, noGrad, tensor, tidy, type DType, type Tensor } from '../engine/index.js';
 import { LayerNorm, Linear, Module } from '../engine/index.js';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../engine/checkpoint.js';
 import type { PrefixNode, PrefixValue } from '../decode/ved.js';
@@ -74,11 +74,13 @@ export function headValue(head: ValueHead): PrefixValue {
       for (const [T, idx] of byLen) {
         const buf = new Float32Array(idx.length * T * d);
         idx.forEach((i, r) => nodes[i].hiddens!.forEach((h, t) => buf.set(h, (r * T + t) * d)));
-        const v = noGrad(() =>
-          head
-            .forward(tensor(buf, [idx.length, T, d], 'float32'))
-            .select(1, T - 1)
-            .toFloat64(),
+        const v = tidy(() =>
+          noGrad(() =>
+            head
+              .forward(tensor(buf, [idx.length, T, d], 'float32'))
+              .select(1, T - 1)
+              .toFloat64(),
+          ),
         );
         idx.forEach((i, r) => (out[i] = v[r]));
       }

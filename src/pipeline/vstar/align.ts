@@ -1,7 +1,7 @@
 // V-STAR's training stage on next-item data (vstar.md §4.4): from a supervised run, GRPO on candidate groups from
 // beam search or VED, with group (GRPO), sibling (Sibling-GRPO) or joint advantages, and the value head trained
 // alongside by TD on the dense semantic returns. Before the policy moves, the value head is warmed up alone on beam
-// candidates (`valueWarmupSteps`), so that VED's first groups are not guided by an untrained value.
+// candidates (`valueWarmupEpochs`), so that VED's first groups are not guided by an untrained value.
 import type { Example } from '../../data/types.js';
 import { Module } from '../../engine/index.js';
 import type { GenRecModel } from '../../model/genrec.js';
@@ -47,7 +47,8 @@ export interface VstarAlignSettings {
   klBeta: number;
   gamma: number;
   valueCoef: number;
-  valueWarmupSteps: number;
+  /** Epochs over the prompts of TD on beam candidates for the value head alone, before the policy moves (0 = none). */
+  valueWarmupEpochs: number;
   valueLr: number;
   scoring: TokenScoring;
   ved: VedTrainSettings;
@@ -92,9 +93,8 @@ export function alignVstar(
   const aux = valueTdAuxiliary({ policy, head, embeddings, levels, gamma: s.gamma, coef: s.valueCoef });
   const beam = beamCandidates(policy, s.groupSize, s.scoring);
   let warmup: TrainResult | null = null;
-  if (s.valueWarmupSteps > 0) {
-    const n = Math.min(prompts.length, s.valueWarmupSteps * s.batchPrompts);
-    log(`[vstar] value warm-up: ${s.valueWarmupSteps} steps of TD on beam candidates`);
+  if (s.valueWarmupEpochs > 0) {
+    log(`[vstar] value warm-up: ${s.valueWarmupEpochs} epoch(s) of TD on beam candidates`);
     warmup = train(
       {
         model: head,
@@ -105,8 +105,8 @@ export function alignVstar(
           return { loss: l.loss, logs: l.logs };
         },
       },
-      prompts.slice(0, n),
-      { lr: s.valueLr, batchSize: s.batchPrompts, epochs: 1, patience: 0, seed: s.seed, warmup: 0, logIntervalSec: 30 },
+      prompts,
+      { lr: s.valueLr, batchSize: s.batchPrompts, epochs: s.valueWarmupEpochs, patience: 0, seed: s.seed, warmup: 0, logIntervalSec: 30 },
       { log },
     );
   }
