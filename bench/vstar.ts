@@ -14,7 +14,7 @@
 //   beam+GRPO, V-STAR) and of value (V-STAR) against the mean reward under the prefix, pools of 64 sampled at T = 1.5.
 // - VED's time per query against beam search at the same budget.
 // One seed per method (the ablation budget); the last line is JSON keyed by set and method.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Example, NextItemDataset } from '../src/data/types.js';
 import { beamSearch } from '../src/decode/beam.js';
@@ -23,7 +23,7 @@ import type { TokenScoring } from '../src/decode/types.js';
 import { vedDecode, type VedRule } from '../src/decode/ved.js';
 import { manualSeed, noGrad, setNumThreads, tidy } from '../src/engine/index.js';
 import { meanDefined, prefixSpearman, sidDiversity } from '../src/eval/candidate-set.js';
-import { pairedBootstrap } from '../src/eval/stats.js';
+import { meanStd, pairedBootstrap } from '../src/eval/stats.js';
 import type { GenRecModel } from '../src/model/genrec.js';
 import { listTokenRows, responseBatch } from '../src/model/responses.js';
 import { headValue, saveValueHead, VALUE_HEAD_FILE, ValueHead } from '../src/model/value-head.js';
@@ -60,6 +60,8 @@ const OPTIONS = {
   vedBeta: 'string',
   vedWarm: 'count',
   sft: 'string',
+  report: 'count',
+  valueEpochs: 'count',
 } as const;
 
 /** VED's search settings in the tables and at test time (the paper's λ and warm start; β is not stated there). */
@@ -295,8 +297,69 @@ function sample<T>(xs: readonly T[], n: number, seed: number): T[] {
   return Array.from(p.subarray(0, n), (i) => xs[i]);
 }
 
+/**
+ * `--report N`: no training; Table 4 over seeds 0..N−1 from the stored per-set files (mean ± std of each metric, and
+ * paired bootstraps over test users of NDCG@10 averaged over the seeds each method has).
+ */
+function report(root: string, sets: string[], seeds: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const set of sets) {
+    const files = Array.from({ length: seeds }, (_, s) => join(root, `bench-vstar-${set}-s${s}.json`)).filter((f) =>
+      existsSync(f),
+    );
+    const runs = files.map(
+      (f) => JSON.parse(readFileSync(f, 'utf8')) as SetOut & { perUserNdcg10: Record<string, number[]> },
+    );
+    const names = [...new Set(runs.flatMap((r) => Object.keys(r.methods)))];
+    const table: Record<string, Record<string, string>> = {};
+    const perUser: Record<string, Float64Array> = {};
+    for (const m of names) {
+      const have = runs.filter((r) => r.methods[m] !== undefined);
+      const row: Record<string, string> = { seeds: String(have.length) };
+      for (const k of KS.flatMap((k) => [`hr@${k}`, `ndcg@${k}`])) {
+        const ms = meanStd(have.map((r) => r.methods[m].test[k]));
+        row[k] = have.length > 1 ? `${ms.mean.toFixed(4)} ± ${ms.std.toFixed(4)}` : ms.mean.toFixed(4);
+      }
+      table[m] = row;
+      const pu = have.map((r) => r.perUserNdcg10[m]);
+      perUser[m] = Float64Array.from(pu[0], (_, u) => pu.reduce((a, x) => a + x[u], 0) / pu.length);
+    }
+    const boot: Record<string, unknown> = {};
+    for (const m of names) {
+      const rw = m.split('-').slice(2).join('-').split('+')[0];
+      const base = `beam-grpo-${rw}`;
+      if (m !== base && perUser[base]) boot[`${m} − ${base}`] = pairedBootstrap(perUser[m], perUser[base]);
+      if (m !== 'sft') boot[`${m} − sft`] = pairedBootstrap(perUser[m], perUser.sft);
+    }
+    for (const [a, b] of [
+      ['ved-joint', 'ved-sibling'],
+      ['ved-sibling', 'ved-grpo'],
+    ])
+      for (const rw of ['rank', 'semantic'])
+        if (perUser[`${a}-${rw}`] && perUser[`${b}-${rw}`])
+          boot[`${a}-${rw} − ${b}-${rw}`] = pairedBootstrap(perUser[`${a}-${rw}`], perUser[`${b}-${rw}`]);
+    log(
+      `\n## ${set} (${files.length} seed files)\n| method | seeds | ${KS.flatMap((k) => [`HR@${k}`, `NDCG@${k}`]).join(' | ')} |`,
+    );
+    for (const [m, r] of Object.entries(table))
+      log(`| ${m} | ${r.seeds} | ${KS.flatMap((k) => [r[`hr@${k}`], r[`ndcg@${k}`]]).join(' | ')} |`);
+    for (const [k, b] of Object.entries(boot) as [string, { diff: number; lo: number; hi: number; verdict: string }][])
+      log(`${k}: ${b.diff >= 0 ? '+' : ''}${b.diff.toFixed(4)} [${b.lo.toFixed(4)}, ${b.hi.toFixed(4)}] ${b.verdict}`);
+    out[set] = { seeds: files.length, table, bootstrap: boot };
+  }
+  return out;
+}
+
 async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unknown>> {
   const smoke = args.options.smoke === true;
+  if (args.options.report !== undefined && !smoke)
+    return {
+      sets: report(
+        args.options.runs ?? 'runs/vstar',
+        (args.options.sets ?? 'amazon-office,amazon-toy').split(','),
+        args.options.report,
+      ),
+    };
   const root = smoke ? smokeRoot('vstar') : (args.options.runs ?? 'runs/vstar');
   setNumThreads(args.options.threads ?? 1);
   const sets = (args.options.sets ?? (smoke ? 'embedded' : 'amazon-office,amazon-toy')).split(',');
@@ -316,6 +379,10 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
   for (const set of sets) {
     const t0 = performance.now();
     const dir = join(root, `${set}-${args.options.sft ?? 'sft'}-s0`);
+    // the final files are bench-vstar-<set>-s<seed>.json; any other choice of split, start or value warm-up is named
+    const valueEpochs = args.options.valueEpochs ?? 2;
+    const variant = `${split === 'valid' ? `-valid-lr${lr}` : ''}${args.options.sft ? `-${args.options.sft}` : ''}${valueEpochs !== 2 ? `-v${valueEpochs}` : ''}`;
+    const resultFile = join(root, `bench-vstar-${set}-s${seed}${variant}.json`);
     let sft: GenRecModel;
     let ds: NextItemDataset;
     let scoring: TokenScoring;
@@ -391,7 +458,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
         klBeta: 1e-3,
         gamma: 0.99,
         valueCoef: 1,
-        valueWarmupEpochs: smoke ? 1 : 2,
+        valueWarmupEpochs: smoke ? 1 : valueEpochs,
         valueLr: 1e-3,
         scoring,
         ved: { budget: budgetOf(sft, G), ...VED, rule: 'G' },
@@ -418,7 +485,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
         perUser[`${p.name}+ved-test`] = vm.ndcg10;
       }
       models[p.name] = { model: policy, head };
-      if (p.mode === 'joint' && p.generator === 'ved' && p.reward === rewards[0] && split === 'test' && !smoke) {
+      if (p.mode === 'joint' && p.generator === 'ved' && p.reward === rewards[0] && variant === '' && !smoke) {
         // the V-STAR model as a run directory: `genrec eval --run DIR --eval.decoder ved` decodes with its value head
         const runDir = join(root, `${set}-vstar-joint-s${seed}`);
         mkdirSync(runDir, { recursive: true });
@@ -447,15 +514,13 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
       seed,
       methods,
       bootstrap: boot,
+      // per test user, NDCG@10 of every method (paired bootstraps over seeds average them per user)
+      perUserNdcg10: Object.fromEntries(Object.entries(perUser).map(([k, v]) => [k, Array.from(v)])),
     };
     // Table 4 is on disk before the tables run (they take the longest and are the most memory-hungry part)
-    if (!smoke && split === 'test') writeJsonAtomicSync(join(root, `bench-vstar-${set}-s${seed}.json`), out[set]);
+    if (!smoke) writeJsonAtomicSync(resultFile, out[set]);
     if (!tables) {
-      if (!smoke)
-        writeJsonAtomicSync(
-          join(root, `bench-vstar-${set}-s${seed}${split === 'valid' ? `-valid-lr${lr}` : ''}.json`),
-          out[set],
-        );
+      if (!smoke) writeJsonAtomicSync(resultFile, out[set]);
       for (const { model, head } of Object.values(models)) {
         model.dispose();
         head.dispose();
@@ -466,7 +531,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
     }
     // Tables 2–3, Fig. 4, Table 6, Fig. 3 and timing at the joint model of the first reward
     const joint = models[`ved-joint-${rewards[0]}`];
-    const beamBase = models[`beam-grpo-${rewards[0]}`];
+    const beamBase = models[`beam-grpo-${rewards[0]}`] as (typeof models)[string] | undefined;
     log(`[vstar] ${set}: Table 2–3 (beam / top-K / VED rules, |C| = ${G}) on ${probe.length} users`);
     const table2: Record<string, unknown> = {};
     for (const d of ['beam', 'topk', 'ved-G', 'ved-V', 'ved-H'] as const) {
@@ -501,7 +566,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
     log(`[vstar] ${set}: Fig. 3 (Spearman ρ per level, pools of 64 at T = 1.5)`);
     const fig3 = {
       sft: spearmanProbe(sft, null, probe, semantic, scoring),
-      'beam+grpo': spearmanProbe(beamBase.model, null, probe, semantic, scoring),
+      ...(beamBase ? { 'beam+grpo': spearmanProbe(beamBase.model, null, probe, semantic, scoring) } : {}),
       'v-star': spearmanProbe(joint.model, joint.head, probe, semantic, scoring),
     };
     // time per query at equal budget (medians of 3)
@@ -522,6 +587,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
       seed,
       methods,
       bootstrap: boot,
+      perUserNdcg10: Object.fromEntries(Object.entries(perUser).map(([k, v]) => [k, Array.from(v)])),
       table2,
       fig4,
       table6,
@@ -529,7 +595,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
       timing,
       seconds: (performance.now() - t0) / 1000,
     };
-    if (!smoke) writeJsonAtomicSync(join(root, `bench-vstar-${set}-s${seed}.json`), out[set]);
+    if (!smoke) writeJsonAtomicSync(resultFile, out[set]);
     for (const { model, head } of Object.values(models)) {
       model.dispose();
       head.dispose();
@@ -538,7 +604,14 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
     printSet(set, out[set] as SetOut);
   }
   if (args.options.figures) await figures(out as Record<string, SetOut>, args.options.figures);
-  return { sets: out, codeVersion: (await import('../src/util/version.js')).codeVersion().string };
+  // the per-user figures stay in the files (they would make the last line megabytes long)
+  const printed = Object.fromEntries(
+    Object.entries(out).map(([k, v]) => {
+      const { perUserNdcg10: _per, ...rest } = v as Record<string, unknown>;
+      return [k, rest];
+    }),
+  );
+  return { sets: printed, codeVersion: (await import('../src/util/version.js')).codeVersion().string };
 }
 
 interface SetOut {

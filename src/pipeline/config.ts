@@ -286,13 +286,18 @@ export function evalSettings(cfg: RunConfig): EvalSettings {
     scoring: cfg.eval.scoring,
     temperature: cfg.eval.temperature,
     sampleSeed: cfg.eval.sampleSeed,
-    ved: {
-      budget: cfg.eval.vedBudget,
-      lambda: cfg.eval.vedLambda,
-      beta: cfg.eval.vedBeta,
-      warmWidth: cfg.eval.vedWarmWidth,
-      rule: cfg.eval.vedRule as 'G' | 'V' | 'H',
-    },
+    // VED's settings only when it decodes (other decoders' settings, and the caches keyed by them, stay as they were)
+    ...(cfg.eval.decoder === 'ved'
+      ? {
+          ved: {
+            budget: cfg.eval.vedBudget,
+            lambda: cfg.eval.vedLambda,
+            beta: cfg.eval.vedBeta,
+            warmWidth: cfg.eval.vedWarmWidth,
+            rule: cfg.eval.vedRule as 'G' | 'V' | 'H',
+          },
+        }
+      : {}),
   };
 }
 

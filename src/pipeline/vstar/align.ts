@@ -18,7 +18,11 @@ import { frozenCopy } from '../list/run.js';
 import { beamCandidates, vedCandidates } from './candidates.js';
 import { valueTdAuxiliary } from './value-td.js';
 
-/** The policy and its value head as one module (what the trainer optimises and checkpoints). */
+/**
+ * The policy and its value head as one module (what the trainer optimises and checkpoints). One optimizer and one
+ * gradient-norm clip (trainer.maxGradNorm) cover both: the head's TD gradient counts in the norm that clips the
+ * policy's step (the same for every advantage mode, since the head is trained alongside in all of them).
+ */
 class PolicyWithValue extends Module {
   constructor(policy: GenRecModel, head: ValueHead) {
     super();
@@ -59,7 +63,7 @@ export interface VstarAlignResult {
   warmup: TrainResult | null;
   train: TrainResult;
   totals: GrpoTotals;
-  /** Mean model-evaluated tokens per prompt of the generator (VED: measured; beam: 1 + (L+1)·G counted). */
+  /** Wall-clock seconds of the whole alignment (warm-up included). */
   seconds: number;
 }
 
@@ -106,7 +110,15 @@ export function alignVstar(
         },
       },
       prompts,
-      { lr: s.valueLr, batchSize: s.batchPrompts, epochs: s.valueWarmupEpochs, patience: 0, seed: s.seed, warmup: 0, logIntervalSec: 30 },
+      {
+        lr: s.valueLr,
+        batchSize: s.batchPrompts,
+        epochs: s.valueWarmupEpochs,
+        patience: 0,
+        seed: s.seed,
+        warmup: 0,
+        logIntervalSec: 30,
+      },
       { log },
     );
   }
