@@ -39,6 +39,7 @@ import type { CandidateReward } from '../src/rewards/types.js';
 import { buildItemEmbeddings } from '../src/sid/embeddings.js';
 import { writeJsonAtomicSync } from '../src/util/atomic.js';
 import { Rng } from '../src/util/rng.js';
+import { codeVersion } from '../src/util/version.js';
 import { benchCommand, smokeRoot, type BenchArgs } from './args.js';
 
 const OPTIONS = {
@@ -359,6 +360,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
         (args.options.sets ?? 'amazon-office,amazon-toy').split(','),
         args.options.report,
       ),
+      codeVersion: codeVersion().string,
     };
   const root = smoke ? smokeRoot('vstar') : (args.options.runs ?? 'runs/vstar');
   setNumThreads(args.options.threads ?? 1);
@@ -519,14 +521,16 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
     };
     // Table 4 is on disk before the tables run (they take the longest and are the most memory-hungry part)
     if (!smoke) writeJsonAtomicSync(resultFile, out[set]);
-    if (!tables) {
-      if (!smoke) writeJsonAtomicSync(resultFile, out[set]);
+    const finish = (): void => {
       for (const { model, head } of Object.values(models)) {
         model.dispose();
         head.dispose();
       }
       sft.dispose();
       printSet(set, out[set] as SetOut);
+    };
+    if (!tables) {
+      finish();
       continue;
     }
     // Tables 2–3, Fig. 4, Table 6, Fig. 3 and timing at the joint model of the first reward
@@ -579,15 +583,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
     const tVed = times('ved-G');
     const timing = { beamMsPerQuery: tBeam, vedMsPerQuery: tVed, ratio: tVed / tBeam, budget: budgetOf(sft, G) };
     out[set] = {
-      users: { [split]: test.length, probe: probe.length, prompts: prompts.length },
-      split,
-      lr,
-      groupSize: G,
-      levels: L,
-      seed,
-      methods,
-      bootstrap: boot,
-      perUserNdcg10: Object.fromEntries(Object.entries(perUser).map(([k, v]) => [k, Array.from(v)])),
+      ...(out[set] as Record<string, unknown>),
       table2,
       fig4,
       table6,
@@ -596,12 +592,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
       seconds: (performance.now() - t0) / 1000,
     };
     if (!smoke) writeJsonAtomicSync(resultFile, out[set]);
-    for (const { model, head } of Object.values(models)) {
-      model.dispose();
-      head.dispose();
-    }
-    sft.dispose();
-    printSet(set, out[set] as SetOut);
+    finish();
   }
   if (args.options.figures) await figures(out as Record<string, SetOut>, args.options.figures);
   // the per-user figures stay in the files (they would make the last line megabytes long)
@@ -611,7 +602,7 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
       return [k, rest];
     }),
   );
-  return { sets: printed, codeVersion: (await import('../src/util/version.js')).codeVersion().string };
+  return { sets: printed, codeVersion: codeVersion().string };
 }
 
 interface SetOut {

@@ -13,7 +13,7 @@ import type { GenRecModel } from '../../model/genrec.js';
 import { responseBatch } from '../../model/responses.js';
 import type { ValueHead } from '../../model/value-head.js';
 import type { EmbeddingMatrix } from '../../rewards/side-info.js';
-import { denseReturns, levelWeights } from '../../train/rl/dense-returns.js';
+import { cosine, denseReturns, levelWeights } from '../../train/rl/dense-returns.js';
 import type { GrpoAuxiliary, Rollouts } from '../../train/rl/grpo-task.js';
 
 export interface ValueTdOptions {
@@ -29,18 +29,6 @@ export interface ValueTdOptions {
 
 function rowOf(emb: EmbeddingMatrix, i: number): Float32Array | Float64Array {
   return emb.data.subarray(i * emb.dim, (i + 1) * emb.dim);
-}
-
-function cos(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let k = 0; k < a.length; k++) {
-    ab += a[k] * b[k];
-    aa += a[k] * a[k];
-    bb += b[k] * b[k];
-  }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
 }
 
 export function valueTdAuxiliary(o: ValueTdOptions): GrpoAuxiliary<Example> & { tdInputs(): TdInputs | null } {
@@ -88,7 +76,7 @@ export function valueTdAuxiliary(o: ValueTdOptions): GrpoAuxiliary<Example> & { 
                   ? r[g][L - 1]
                   : item === p.target
                     ? w[L - 1]
-                    : -w[L - 1] * (1 - cos(rowOf(o.embeddings, item), te));
+                    : -w[L - 1] * (1 - cosine(rowOf(o.embeddings, item), te));
           }
         });
       });

@@ -26,7 +26,8 @@ export function levelWeights(L: number, base: readonly number[] = PAPER_LEVEL_WE
   });
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/** Cosine similarity of two vectors (0 when either is zero). */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let ab = 0;
   let aa = 0;
   let bb = 0;
