@@ -63,6 +63,7 @@ const OPTIONS = {
   sft: 'string',
   report: 'count',
   valueEpochs: 'count',
+  merge: 'bool',
 } as const;
 
 /** VED's search settings in the tables and at test time (the paper's λ and warm start; β is not stated there). */
@@ -487,7 +488,14 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
         perUser[`${p.name}+ved-test`] = vm.ndcg10;
       }
       models[p.name] = { model: policy, head };
-      if (p.mode === 'joint' && p.generator === 'ved' && p.reward === rewards[0] && variant === '' && !smoke) {
+      if (
+        p.mode === 'joint' &&
+        p.generator === 'ved' &&
+        p.reward === rewards[0] &&
+        variant === '' &&
+        args.options.merge !== true &&
+        !smoke
+      ) {
         // the V-STAR model as a run directory: `genrec eval --run DIR --eval.decoder ved` decodes with its value head
         const runDir = join(root, `${set}-vstar-joint-s${seed}`);
         mkdirSync(runDir, { recursive: true });
@@ -519,6 +527,18 @@ async function run(args: BenchArgs<typeof OPTIONS>): Promise<Record<string, unkn
       // per test user, NDCG@10 of every method (paired bootstraps over seeds average them per user)
       perUserNdcg10: Object.fromEntries(Object.entries(perUser).map(([k, v]) => [k, Array.from(v)])),
     };
+    // --merge: add these methods to the seed's stored file (e.g. a second reward trained later), keeping the rest
+    if (args.options.merge === true && existsSync(resultFile)) {
+      const old = JSON.parse(readFileSync(resultFile, 'utf8')) as Record<string, Record<string, unknown>>;
+      const cur = out[set] as Record<string, Record<string, unknown>>;
+      out[set] = {
+        ...old,
+        ...cur,
+        methods: { ...old.methods, ...cur.methods },
+        bootstrap: { ...old.bootstrap, ...cur.bootstrap },
+        perUserNdcg10: { ...old.perUserNdcg10, ...cur.perUserNdcg10 },
+      };
+    }
     // Table 4 is on disk before the tables run (they take the longest and are the most memory-hungry part)
     if (!smoke) writeJsonAtomicSync(resultFile, out[set]);
     const finish = (): void => {
