@@ -20,7 +20,8 @@ import type { Example, NextItemDataset } from '../src/data/types.js';
 import { beamSearch } from '../src/decode/beam.js';
 import { sampleDecode } from '../src/decode/sample.js';
 import type { TokenScoring } from '../src/decode/types.js';
-import { vedDecode, type VedRule } from '../src/decode/ved.js';
+import { beamEquivalentBudget, vedDecode, type VedRule } from '../src/decode/ved.js';
+import { evaluateRankings, rankingMetricNames } from '../src/eval/metrics.js';
 import { manualSeed, noGrad, setNumThreads, tidy } from '../src/engine/index.js';
 import { meanDefined, prefixSpearman, sidDiversity } from '../src/eval/candidate-set.js';
 import { meanStd, pairedBootstrap } from '../src/eval/stats.js';
@@ -72,28 +73,13 @@ const VED = { lambda: 0.1, beta: 0.5, warmWidth: 8 };
 const KS = [3, 5, 10];
 const log = (l: string): void => void process.stderr.write(l + '\n');
 
-/** Beam-equivalent budget: beam search of width B forwards the root once and B rows per token but the end token. */
 function budgetOf(model: GenRecModel, B: number): number {
-  return 1 + (model.ids.maxCodeLength - 1) * B;
+  return beamEquivalentBudget(model.ids.maxCodeLength, B);
 }
 
 function rankMetrics(lists: number[][], targets: number[]): { mean: Record<string, number>; ndcg10: Float64Array } {
-  const mean: Record<string, number> = {};
-  for (const k of KS) {
-    mean[`hr@${k}`] = 0;
-    mean[`ndcg@${k}`] = 0;
-  }
-  const ndcg10 = new Float64Array(lists.length);
-  lists.forEach((l, u) => {
-    const r = l.indexOf(targets[u]);
-    for (const k of KS)
-      if (r >= 0 && r < k) {
-        mean[`hr@${k}`] += 1 / lists.length;
-        mean[`ndcg@${k}`] += 1 / Math.log2(r + 2) / lists.length;
-      }
-    if (r >= 0 && r < 10) ndcg10[u] = 1 / Math.log2(r + 2);
-  });
-  return { mean, ndcg10 };
+  const r = evaluateRankings(lists, targets, rankingMetricNames(KS));
+  return { mean: r.mean, ndcg10: r.perUser['ndcg@10'] };
 }
 
 function chunks<T>(xs: readonly T[], n: number): T[][] {

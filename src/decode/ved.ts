@@ -229,8 +229,10 @@ class VedSearch<S> {
     const tries = Int32Array.from(ids, (i) => this.nodes[i].trie);
     const ch = this.input.constraint.batchChildren(tries);
     const W = ch.width;
-    const scores = W > 0 ? tidy(() => childScores(out.logProbs, ch, null, this.s.scoring).toFloat64()) : null;
-    const valid = W > 0 ? tidy(() => childScores(out.logProbs, ch, null, 'valid').toFloat64()) : null;
+    const scoresUnder = (scoring: TokenScoring): Float64Array | null =>
+      W > 0 ? tidy(() => childScores(out.logProbs, ch, null, scoring).toFloat64()) : null;
+    const scores = scoresUnder(this.s.scoring);
+    const valid = this.s.scoring === 'valid' ? scores : scoresUnder('valid'); // H and sampling read the valid softmax
     const hid = out.hidden !== undefined ? out.hidden.toFloat32() : null;
     const d = out.hidden !== undefined ? out.hidden.shape[1] : 0;
     ids.forEach((id, r) => {
@@ -352,33 +354,30 @@ class VedSearch<S> {
         if (!l) byState.set(p.stateIdx, (l = []));
         l.push(id);
       }
-      const groups: { state: S; ids: number[] }[] = [];
-      if (byState.size > 1 && this.model.concat !== undefined) {
-        const parts: { state: S; rows: Int32Array }[] = [];
-        const order: number[] = [];
-        const rowOf = new Map<number, number>(); // parent node → row in the concatenated state
-        for (const [si, l] of byState) {
-          const parents: number[] = [];
-          for (const id of l) {
-            const pid = this.nodes[id].parent;
-            if (!rowOf.has(pid)) {
-              rowOf.set(pid, order.length);
-              order.push(pid);
-              parents.push(pid);
-            }
-          }
-          parts.push({ state: this.states[si], rows: Int32Array.from(parents, (p) => this.nodes[p].row) });
-        }
-        const merged = concatModel(this.model, parts);
-        this.states.push(merged);
-        const mi = this.states.length - 1;
-        const all = [...byState.values()].flat();
-        groups.push({ state: this.states[mi], ids: all });
-        this.advanceGroup(this.states[mi], all, (id) => rowOf.get(this.nodes[id].parent)!, fresh);
+      const parentRow = (id: number): number => this.nodes[this.nodes[id].parent].row;
+      if (byState.size === 1 || this.model.concat === undefined) {
+        for (const [si, l] of byState) this.advanceGroup(this.states[si], l, parentRow, fresh);
         continue;
       }
-      for (const [si, l] of byState) groups.push({ state: this.states[si], ids: l });
-      for (const g of groups) this.advanceGroup(g.state, g.ids, (id) => this.nodes[this.nodes[id].parent].row, fresh);
+      // one state holding every parent once (rows in first-seen order); only this advance reads it
+      const rowOf = new Map<number, number>(); // parent node → row in the concatenated state
+      const parts = [...byState].map(([si, l]) => {
+        const parents: number[] = [];
+        for (const id of l) {
+          const pid = this.nodes[id].parent;
+          if (!rowOf.has(pid)) {
+            rowOf.set(pid, rowOf.size);
+            parents.push(pid);
+          }
+        }
+        return { state: this.states[si], rows: Int32Array.from(parents, (q) => this.nodes[q].row) };
+      });
+      const merged = concatModel(this.model, parts);
+      try {
+        this.advanceGroup(merged, [...byState.values()].flat(), (id) => rowOf.get(this.nodes[id].parent)!, fresh);
+      } finally {
+        this.model.dispose(merged);
+      }
     }
     this.score(fresh);
   }
@@ -608,6 +607,14 @@ function itemsBelow(
     for (let k = ch.width - 1; k >= 0; k--) if (ch.next[k] >= 0) stack.push(ch.next[k]);
   }
   return out;
+}
+
+/**
+ * VED's budget equal to beam search of width `beamWidth` on the same count: the root once, then B rows per token of
+ * the longest identifier but its end token (an upper bound of beam search's own count on shorter identifiers).
+ */
+export function beamEquivalentBudget(maxCodeLength: number, beamWidth: number): number {
+  return 1 + (maxCodeLength - 1) * beamWidth;
 }
 
 /** The value function V(s) = the prefix's log-probability (makes unlimited-budget VED exact top-K search). */

@@ -1,5 +1,5 @@
 // Run identity: what decides a run's outcome, so that a finished run can stand in for a configuration.
-import type { RunConfig } from '../pipeline/config.js';
+import { EvalConfigDef, type RunConfig } from '../pipeline/config.js';
 import { unusedObjectiveSections } from '../train/objectives/registry.js';
 import { isAlignMethod } from '../pipeline/list/config.js';
 
@@ -42,8 +42,9 @@ export function configKey(cfg: RunConfig): string {
   }
   // VED's decoding keys (eval.ved*) came after stored runs: left out at their defaults
   const { vedBudget, vedLambda, vedBeta, vedWarmWidth, vedRule, ...evalRest } = cfg.eval;
-  if (vedBudget === 0 && vedLambda === 0.1 && vedBeta === 0.5 && vedWarmWidth === 8 && vedRule === 'G')
-    c.eval = evalRest;
+  const ved = { vedBudget, vedLambda, vedBeta, vedWarmWidth, vedRule };
+  const vedDefaults = EvalConfigDef.defaults();
+  if ((Object.keys(ved) as (keyof typeof ved)[]).every((k) => ved[k] === vedDefaults[k])) c.eval = evalRest;
   for (const s of unusedSections(cfg)) delete c[s]; // e.g. bear's base settings are in `bear`
   if (cfg.identifier === 'title') {
     delete c.sid;

@@ -12,6 +12,7 @@ import { TASK_DOCS, TASK_NAMES } from './tasks/registry.js';
 import { IDENTIFIERS, IDENTIFIER_NAMES } from './identifiers/registry.js';
 import type { EvalSettings } from './evaluate.js';
 import { decoderNames } from '../decode/registry.js';
+import type { VedSearchSettings } from '../decode/types.js';
 import { checkTitleConfig, TitleIdentifierConfigDef } from '../ids/config.js';
 import { RewardsConfig } from '../rewards/registry.js';
 import { AdvantageConfig } from '../train/rl/advantages.js';
@@ -287,17 +288,18 @@ export function evalSettings(cfg: RunConfig): EvalSettings {
     temperature: cfg.eval.temperature,
     sampleSeed: cfg.eval.sampleSeed,
     // VED's settings only when it decodes (other decoders' settings, and the caches keyed by them, stay as they were)
-    ...(cfg.eval.decoder === 'ved'
-      ? {
-          ved: {
-            budget: cfg.eval.vedBudget,
-            lambda: cfg.eval.vedLambda,
-            beta: cfg.eval.vedBeta,
-            warmWidth: cfg.eval.vedWarmWidth,
-            rule: cfg.eval.vedRule as 'G' | 'V' | 'H',
-          },
-        }
-      : {}),
+    ...(cfg.eval.decoder === 'ved' ? { ved: vedSearchSettings(cfg.eval) } : {}),
+  };
+}
+
+/** VED's search settings from the eval section's `ved*` keys. */
+export function vedSearchSettings(e: RunConfig['eval']): VedSearchSettings {
+  return {
+    budget: e.vedBudget,
+    lambda: e.vedLambda,
+    beta: e.vedBeta,
+    warmWidth: e.vedWarmWidth,
+    rule: e.vedRule as VedSearchSettings['rule'],
   };
 }
 

@@ -3,7 +3,7 @@
 // callers can say which values were not theirs; a setting the chosen decoder does not read is refused.
 import { getDecoder, type DecoderEntry, type DecoderSettingName } from '../decode/registry.js';
 import type { TokenScoring } from '../decode/types.js';
-import type { RunConfig } from './config.js';
+import { vedSearchSettings, type RunConfig } from './config.js';
 import type { RecommendSettings } from './recommend.js';
 
 /** The request fields of decoding settings (`k` is the decoders' topK, `seed` their sampling seed). */
@@ -137,13 +137,7 @@ export function resolveDecoding(
       sampleSeed: seed,
       // VED's search settings are the run's (a server that allows 'ved' decodes with the prefix log-probability as
       // value unless it loads a value head)
-      ved: {
-        budget: evalCfg.vedBudget,
-        lambda: evalCfg.vedLambda,
-        beta: evalCfg.vedBeta,
-        warmWidth: evalCfg.vedWarmWidth,
-        rule: evalCfg.vedRule as 'G' | 'V' | 'H',
-      },
+      ved: vedSearchSettings(evalCfg),
     },
     effective,
     defaulted,

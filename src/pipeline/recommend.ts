@@ -4,6 +4,7 @@ import { inEvalMode, noGrad, tidy, type HasTrainMode } from '../engine/index.js'
 import { getDecoder } from '../decode/registry.js';
 import type { Constraint } from '../decode/constraint.js';
 import { ExcludeItems } from '../decode/exclude.js';
+import { beamEquivalentBudget } from '../decode/ved.js';
 import type { Hypothesis, PrefixValue, StepModel, TokenScoring, VedSearchSettings } from '../decode/types.js';
 import type { OnProgress } from '../util/progress.js';
 
@@ -58,7 +59,7 @@ export function recommend(
     const L = model.ids.maxCodeLength;
     if (L === undefined)
       throw new Error("recommend: VED budget 0 (as beam search) needs the identifiers' maxCodeLength");
-    ved = { ...ved, budget: 1 + (L - 1) * s.beamWidth };
+    ved = { ...ved, budget: beamEquivalentBudget(L, s.beamWidth) };
   }
   const hidden = s.decoder === 'ved' && s.value?.needsHidden === true;
   inEvalMode(model, () => {

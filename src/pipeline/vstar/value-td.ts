@@ -13,7 +13,8 @@ import type { GenRecModel } from '../../model/genrec.js';
 import { responseBatch } from '../../model/responses.js';
 import type { ValueHead } from '../../model/value-head.js';
 import type { EmbeddingMatrix } from '../../rewards/side-info.js';
-import { cosine, denseReturns, levelWeights } from '../../train/rl/dense-returns.js';
+import { denseReturns, levelWeights } from '../../train/rl/dense-returns.js';
+import { cosine } from '../../rewards/semantic.js';
 import type { GrpoAuxiliary, Rollouts } from '../../train/rl/grpo-task.js';
 
 export interface ValueTdOptions {
@@ -76,7 +77,7 @@ export function valueTdAuxiliary(o: ValueTdOptions): GrpoAuxiliary<Example> & { 
                   ? r[g][L - 1]
                   : item === p.target
                     ? w[L - 1]
-                    : -w[L - 1] * (1 - cosine(rowOf(o.embeddings, item), te));
+                    : -w[L - 1] * (1 - cosine(o.embeddings, item, p.target));
           }
         });
       });

@@ -26,8 +26,7 @@ export function levelWeights(L: number, base: readonly number[] = PAPER_LEVEL_WE
   });
 }
 
-/** Cosine similarity of two vectors (0 when either is zero). */
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let ab = 0;
   let aa = 0;
   let bb = 0;
